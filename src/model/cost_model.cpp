@@ -1,0 +1,407 @@
+// The analytical model. docs/model.md states the counting rules; cost_model.h summarises them.
+//
+// How the sums are computed without walking the nest. A tile (the data a buffer instance holds,
+// or the union over a parent's children) is a product over the tensor's dimensions of one set
+// each: a range of positions for N, G, M, C; for inputs the rows {p·U + r·D − pad} and columns
+// {q·U + s·D − pad} that the P×R (Q×S) ranges touch, clipped to the ifmap; and for a dimension the
+// tensor does not depend on, only whether its range is non-empty (an idle instance holds nothing).
+// Each of these "groups" depends only on the indices of the loops over its own dimensions, and the
+// loops are independent, so a sum over all loop indices of a product over groups is the product of
+// per-group sums. Fills are Σ|tile_t| − Σ|tile_t ∩ tile_{t−1}|; every step t−1 → t is a step of
+// one time loop k with all time loops inside k wrapping from their last index to 0, so the second
+// sum is a sum over k of a product of per-group sums. Each per-group sum enumerates only the indices
+// of that group's loops: cheap, and exact, including clipping at the edges, padding, strides,
+// dilation and imperfect factors.
+#include "erg/cost_model.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+#include "model/nest.h"
+
+namespace erg {
+
+using detail::FlatLoop;
+using detail::Nest;
+
+namespace {
+
+using u128 = unsigned __int128;
+
+std::uint64_t narrow(u128 v) {
+  // Counts are bounded by the (validated) size of the padded nest times a small factor; a value
+  // past 64 bits cannot arise from a validated mapping.
+  assert(v <= static_cast<u128>(~std::uint64_t{0}));
+  return static_cast<std::uint64_t>(v);
+}
+
+// A set of integer positions: an interval [lo, hi) or an explicit sorted list.
+struct PosSet {
+  bool interval = true;
+  std::int64_t lo = 0, hi = 0;
+  std::vector<std::int64_t> v;
+
+  std::int64_t size() const {
+    return interval ? std::max<std::int64_t>(0, hi - lo) : static_cast<std::int64_t>(v.size());
+  }
+  bool empty() const { return size() == 0; }
+};
+
+std::int64_t intersect_count(const PosSet& a, const PosSet& b) {
+  if (a.interval && b.interval)
+    return std::max<std::int64_t>(0, std::min(a.hi, b.hi) - std::max(a.lo, b.lo));
+  if (a.interval || b.interval) {
+    const PosSet& iv = a.interval ? a : b;
+    const PosSet& ls = a.interval ? b : a;
+    auto first = std::lower_bound(ls.v.begin(), ls.v.end(), iv.lo);
+    auto last = std::lower_bound(ls.v.begin(), ls.v.end(), iv.hi);
+    return std::max<std::int64_t>(0, last - first);
+  }
+  std::int64_t n = 0;
+  auto i = a.v.begin();
+  auto j = b.v.begin();
+  while (i != a.v.end() && j != b.v.end()) {
+    if (*i < *j) ++i;
+    else if (*j < *i) ++j;
+    else { ++n; ++i; ++j; }
+  }
+  return n;
+}
+
+// The relative positions a box of loops covers in one dimension.
+struct Pattern {
+  bool contiguous = true;
+  std::int64_t len = 1;            // contiguous: offsets 0 .. len-1
+  std::vector<std::int64_t> offs;  // otherwise: sorted offsets
+};
+
+Pattern make_pattern(const Nest& nest, Dim d, const std::vector<char>& in_box) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> sf;  // (stride, factor)
+  for (std::size_t i = 0; i < nest.loops.size(); ++i) {
+    const FlatLoop& l = nest.loops[i];
+    if (in_box[i] && l.dim == d && l.factor > 1) sf.emplace_back(l.stride, l.factor);
+  }
+  std::sort(sf.begin(), sf.end());
+  Pattern p;
+  std::int64_t expect = 1;
+  bool contiguous = true;
+  for (auto [s, f] : sf) {
+    if (s != expect) contiguous = false;
+    expect = s * f;
+  }
+  if (contiguous) {
+    p.len = expect;
+    return p;
+  }
+  p.contiguous = false;
+  p.offs = {0};
+  for (auto [s, f] : sf) {
+    std::vector<std::int64_t> next;
+    next.reserve(p.offs.size() * static_cast<std::size_t>(f));
+    for (std::int64_t k = 0; k < f; ++k)
+      for (auto o : p.offs) next.push_back(o + k * s);
+    p.offs.swap(next);
+  }
+  std::sort(p.offs.begin(), p.offs.end());
+  p.offs.erase(std::unique(p.offs.begin(), p.offs.end()), p.offs.end());
+  return p;
+}
+
+// Positions {o + pattern} clipped to [0, bound).
+void positions(const Pattern& pat, std::int64_t o, std::int64_t bound, PosSet& out) {
+  if (pat.contiguous) {
+    out.interval = true;
+    out.lo = std::max<std::int64_t>(o, 0);
+    out.hi = std::min<std::int64_t>(o + pat.len, bound);
+    if (out.hi < out.lo) out.hi = out.lo;
+    return;
+  }
+  out.interval = false;
+  out.v.clear();
+  for (auto off : pat.offs) {
+    const std::int64_t x = o + off;
+    if (x >= 0 && x < bound) out.v.push_back(x);
+  }
+}
+
+// Ifmap rows (or columns) {p·u + r·d − pad} ∩ [0, extent) for the given p and r positions.
+void sliding(const PosSet& p, const PosSet& r, std::int64_t u, std::int64_t d, std::int64_t pad,
+             std::int64_t extent, PosSet& out) {
+  if (p.empty() || r.empty()) {
+    out.interval = true;
+    out.lo = out.hi = 0;
+    return;
+  }
+  if (p.interval && r.interval && d == 1 && (r.hi - r.lo >= u || p.hi - p.lo == 1)) {
+    out.interval = true;
+    out.lo = std::max<std::int64_t>(0, p.lo * u + r.lo - pad);
+    out.hi = std::min<std::int64_t>(extent, (p.hi - 1) * u + (r.hi - 1) - pad + 1);
+    if (out.hi < out.lo) out.hi = out.lo;
+    return;
+  }
+  out.interval = false;
+  out.v.clear();
+  auto each = [](const PosSet& s, auto&& fn) {
+    if (s.interval) {
+      for (std::int64_t x = s.lo; x < s.hi; ++x) fn(x);
+    } else {
+      for (auto x : s.v) fn(x);
+    }
+  };
+  each(p, [&](std::int64_t pp) {
+    each(r, [&](std::int64_t rr) {
+      const std::int64_t h = pp * u + rr * d - pad;
+      if (h >= 0 && h < extent) out.v.push_back(h);
+    });
+  });
+  std::sort(out.v.begin(), out.v.end());
+  out.v.erase(std::unique(out.v.begin(), out.v.end()), out.v.end());
+}
+
+enum class GroupKind { Single, Sliding, Indicator };
+
+struct Group {
+  GroupKind kind = GroupKind::Single;
+  Dim d0 = Dim::N, d1 = Dim::N;  // Sliding: d0 = P or Q (ofmap), d1 = R or S (filter)
+  std::int64_t u = 1, dil = 1, pad = 0, extent = 0;
+};
+
+std::vector<Group> groups_for(const Layer& layer, Tensor t) {
+  std::vector<Group> g;
+  auto single = [&](Dim d) { g.push_back({GroupKind::Single, d, d, 1, 1, 0, 0}); };
+  auto indicator = [&](Dim d) { g.push_back({GroupKind::Indicator, d, d, 1, 1, 0, 0}); };
+  switch (t) {
+    case Tensor::Weights:
+      for (Dim d : {Dim::G, Dim::M, Dim::C, Dim::R, Dim::S}) single(d);
+      for (Dim d : {Dim::N, Dim::P, Dim::Q}) indicator(d);
+      break;
+    case Tensor::Inputs:
+      for (Dim d : {Dim::N, Dim::G, Dim::C}) single(d);
+      g.push_back({GroupKind::Sliding, Dim::P, Dim::R, layer.stride_h(), layer.dilation_h(),
+                   layer.pad_top(), layer.in_h()});
+      g.push_back({GroupKind::Sliding, Dim::Q, Dim::S, layer.stride_w(), layer.dilation_w(),
+                   layer.pad_left(), layer.in_w()});
+      indicator(Dim::M);
+      break;
+    case Tensor::Outputs:
+      for (Dim d : {Dim::N, Dim::G, Dim::M, Dim::P, Dim::Q}) single(d);
+      for (Dim d : {Dim::C, Dim::R, Dim::S}) indicator(d);
+      break;
+  }
+  return g;
+}
+
+bool in_group(const Group& g, Dim d) { return d == g.d0 || d == g.d1; }
+
+// How one loop of a group is enumerated in a per-group sum.
+struct Choice {
+  int loop = 0;
+  std::int64_t count = 1;  // number of choices
+  int mode = 0;            // 0: after=before=c; 1: after=c+1, before=c; 2: after=0, before=f-1;
+                           // 3: after=c, before in box
+};
+
+class Summer {
+ public:
+  Summer(const Layer& layer, const Nest& nest, Tensor t)
+      : layer_(layer), nest_(nest), groups_(groups_for(layer, t)) {}
+
+  // Σ over all enumerated indices of |tile| for the box.
+  u128 size_sum(const std::vector<char>& box) {
+    u128 total = 1;
+    for (const Group& g : groups_) {
+      std::vector<Choice> ch;
+      for (int i = 0; i < static_cast<int>(nest_.loops.size()); ++i)
+        if (!box[i] && in_group(g, nest_.loops[i].dim))
+          ch.push_back({i, nest_.loops[i].factor, 3});
+      total *= group_sum(g, ch, box, box, /*intersect=*/false);
+      if (total == 0) return 0;
+    }
+    return total;
+  }
+
+  // Σ over all steps t−1 → t of |tile_after(t) ∩ tile_before(t−1)|. Loops outside box_after are
+  // enumerated for the after-side tile; loops also outside box_before are shared (temporal ones
+  // are the time loops). A loop in box_before but not box_after must be spatial (a sibling index).
+  u128 transition_sum(const std::vector<char>& box_after, const std::vector<char>& box_before) {
+    u128 total = 0;
+    const int n = static_cast<int>(nest_.loops.size());
+    for (int k = 0; k < n; ++k) {
+      const FlatLoop& lk = nest_.loops[k];
+      if (lk.spatial || box_after[k] || box_before[k] || lk.factor < 2) continue;
+      u128 prod = 1;
+      for (const Group& g : groups_) {
+        std::vector<Choice> ch;
+        for (int i = 0; i < n; ++i) {
+          const FlatLoop& l = nest_.loops[i];
+          if (!in_group(g, l.dim) || box_after[i]) continue;
+          if (box_before[i]) {
+            ch.push_back({i, l.factor, 3});
+          } else if (i == k) {
+            ch.push_back({i, l.factor - 1, 1});
+          } else if (!l.spatial && i > k) {
+            ch.push_back({i, 1, 2});
+          } else {
+            ch.push_back({i, l.factor, 0});
+          }
+        }
+        prod *= group_sum(g, ch, box_after, box_before, /*intersect=*/true);
+        if (prod == 0) break;
+      }
+      total += prod;
+    }
+    return total;
+  }
+
+ private:
+  u128 group_sum(const Group& g, const std::vector<Choice>& ch, const std::vector<char>& box_a,
+                 const std::vector<char>& box_b, bool intersect) {
+    const Pattern pa0 = make_pattern(nest_, g.d0, box_a);
+    const Pattern pb0 = make_pattern(nest_, g.d0, box_b);
+    Pattern pa1, pb1;
+    if (g.kind == GroupKind::Sliding) {
+      pa1 = make_pattern(nest_, g.d1, box_a);
+      pb1 = make_pattern(nest_, g.d1, box_b);
+    }
+    for (const Choice& c : ch)
+      if (c.count <= 0) return 0;
+    std::vector<std::int64_t> idx(ch.size(), 0);
+    const std::int64_t b0 = nest_.bound[static_cast<int>(g.d0)];
+    const std::int64_t b1 = nest_.bound[static_cast<int>(g.d1)];
+    u128 sum = 0;
+    PosSet a0, a1, b0s, b1s, ha, hb;
+    while (true) {
+      std::int64_t oa0 = 0, oa1 = 0, ob0 = 0, ob1 = 0;
+      for (std::size_t j = 0; j < ch.size(); ++j) {
+        const FlatLoop& l = nest_.loops[ch[j].loop];
+        std::int64_t ia = idx[j], ib = idx[j];
+        switch (ch[j].mode) {
+          case 1: ia = idx[j] + 1; break;
+          case 2: ia = 0; ib = l.factor - 1; break;
+          case 3: ib = 0; break;  // before side: in box (no offset)
+          default: break;
+        }
+        const bool first = l.dim == g.d0;
+        (first ? oa0 : oa1) += ia * l.stride;
+        if (ch[j].mode != 3) (first ? ob0 : ob1) += ib * l.stride;
+      }
+      std::int64_t value = 0;
+      positions(pa0, oa0, b0, a0);
+      if (g.kind == GroupKind::Sliding) {
+        positions(pa1, oa1, b1, a1);
+        sliding(a0, a1, g.u, g.dil, g.pad, g.extent, ha);
+      }
+      if (!intersect) {
+        value = g.kind == GroupKind::Single      ? a0.size()
+                : g.kind == GroupKind::Sliding   ? ha.size()
+                                                 : (a0.empty() ? 0 : 1);
+      } else {
+        positions(pb0, ob0, b0, b0s);
+        switch (g.kind) {
+          case GroupKind::Single:
+            value = intersect_count(a0, b0s);
+            break;
+          case GroupKind::Indicator:
+            value = (!a0.empty() && !b0s.empty()) ? 1 : 0;
+            break;
+          case GroupKind::Sliding:
+            positions(pb1, ob1, b1, b1s);
+            sliding(b0s, b1s, g.u, g.dil, g.pad, g.extent, hb);
+            value = intersect_count(ha, hb);
+            break;
+        }
+      }
+      sum += static_cast<u128>(value);
+      // Odometer.
+      std::size_t j = ch.size();
+      while (j > 0) {
+        --j;
+        if (++idx[j] < ch[j].count) break;
+        idx[j] = 0;
+        if (j == 0) return sum;
+      }
+      if (ch.empty()) return sum;
+    }
+  }
+
+  const Layer& layer_;
+  const Nest& nest_;
+  std::vector<Group> groups_;
+};
+
+std::vector<char> mask_levels_from(const Nest& nest, int level) {
+  std::vector<char> m(nest.loops.size(), 0);
+  for (std::size_t i = 0; i < nest.loops.size(); ++i) m[i] = nest.loops[i].level >= level;
+  return m;
+}
+
+}  // namespace
+
+Counts analytical_counts(const Layer& layer, const Arch& arch, const Mapping& mapping) {
+  const Nest nest = detail::flatten(layer, mapping);
+  const int L = nest.num_levels;
+  Counts c;
+  c.levels.resize(static_cast<std::size_t>(L));
+  c.macs = layer.macs();
+  u128 cycles = 1;
+  for (const auto& l : nest.loops)
+    if (!l.spatial) cycles *= static_cast<u128>(l.factor);
+  c.compute_cycles = narrow(cycles);
+  (void)arch;
+
+  for (Tensor t : kAllTensors) {
+    const int ti = static_cast<int>(t);
+    Summer sum(layer, nest, t);
+    const std::vector<int> keep = detail::keeping_levels(nest, t);
+    for (std::size_t k = 1; k < keep.size(); ++k) {
+      const int a = keep[k - 1], i = keep[k];
+      const std::vector<char> child = mask_levels_from(nest, i);
+      std::vector<char> uni = child;
+      for (std::size_t j = 0; j < nest.loops.size(); ++j)
+        if (nest.loops[j].spatial && nest.loops[j].level >= a && nest.loops[j].level < i) uni[j] = 1;
+      const u128 child_size = sum.size_sum(child);
+      const u128 child_self = sum.transition_sum(child, child);
+      const u128 child_entries = child_size - child_self;
+      const u128 uni_entries = sum.size_sum(uni) - sum.transition_sum(uni, uni);
+      TensorAccess& pa = c.levels[a].tensor[ti];
+      TensorAccess& ch = c.levels[i].tensor[ti];
+      if (t != Tensor::Outputs) {
+        const u128 cross = sum.transition_sum(child, uni);
+        ch.writes += narrow(child_entries);
+        pa.reads += narrow(uni_entries);
+        ch.hops += narrow(cross - child_self);
+      } else {
+        // Per parent instance, an element's first entry starts from zero; later entries fetch the
+        // parent's partial. Σ over parent instances of the elements each ever serves is the
+        // footprint of every loop except the spatial loops that select the parent instance.
+        std::vector<char> served(nest.loops.size(), 1);
+        for (std::size_t j = 0; j < nest.loops.size(); ++j)
+          if (nest.loops[j].spatial && nest.loops[j].level < a) served[j] = 0;
+        const u128 refetch = uni_entries - sum.size_sum(served);
+        pa.reads += narrow(refetch);
+        pa.updates += narrow(uni_entries);
+        ch.writes += narrow(refetch);
+        ch.reads += narrow(child_entries);
+        ch.hops += narrow(child_entries - uni_entries);
+      }
+    }
+    // Operands of the MACs under the innermost keeping level.
+    const int kj = keep.back();
+    std::vector<char> mac_box(nest.loops.size(), 0);
+    for (std::size_t j = 0; j < nest.loops.size(); ++j)
+      mac_box[j] = nest.loops[j].spatial && nest.loops[j].level >= kj;
+    const std::uint64_t per_step = narrow(sum.size_sum(mac_box));
+    TensorAccess& acc = c.levels[kj].tensor[ti];
+    acc.reads += per_step;
+    if (t == Tensor::Outputs) {
+      acc.updates += per_step;
+      const std::uint64_t reduced = c.macs - per_step;
+      if (kj + 1 < L) c.levels[kj + 1].tensor[ti].hops += reduced;
+      else c.mac_hops += reduced;
+    }
+  }
+  return c;
+}
+
+}  // namespace erg

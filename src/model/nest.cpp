@@ -1,0 +1,57 @@
+#include "model/nest.h"
+
+#include <algorithm>
+
+namespace erg::detail {
+
+Nest flatten(const Layer& layer, const Mapping& mapping) {
+  Nest n;
+  n.num_levels = static_cast<int>(mapping.levels.size());
+  n.bound = layer.bounds();
+  for (int lv = 0; lv < n.num_levels; ++lv) {
+    const LevelMapping& m = mapping.levels[lv];
+    n.level_begin.push_back(static_cast<int>(n.loops.size()));
+    for (const Loop& l : m.temporal) n.loops.push_back({l.dim, l.factor, lv, false, 0, 1});
+    n.level_spatial_begin.push_back(static_cast<int>(n.loops.size()));
+    for (const Loop& l : m.spatial_x) n.loops.push_back({l.dim, l.factor, lv, true, 0, 1});
+    for (const Loop& l : m.spatial_y) n.loops.push_back({l.dim, l.factor, lv, true, 1, 1});
+    n.keeps.push_back(m.keeps);
+  }
+  n.level_begin.push_back(static_cast<int>(n.loops.size()));
+  std::array<std::int64_t, kNumDims> running;
+  running.fill(1);
+  for (int i = static_cast<int>(n.loops.size()) - 1; i >= 0; --i) {
+    FlatLoop& l = n.loops[i];
+    l.stride = running[static_cast<int>(l.dim)];
+    running[static_cast<int>(l.dim)] *= l.factor;
+  }
+  return n;
+}
+
+std::vector<int> keeping_levels(const Nest& nest, Tensor t) {
+  std::vector<int> out;
+  for (int lv = 0; lv < nest.num_levels; ++lv)
+    if (lv == 0 || nest.keeps[lv][static_cast<int>(t)]) out.push_back(lv);
+  return out;
+}
+
+std::int64_t strided_span_count(std::int64_t lp, std::int64_t lr, std::int64_t u, std::int64_t d) {
+  if (lp <= 0 || lr <= 0) return 0;
+  if (d == 1) return lr >= u ? (lp - 1) * u + lr : lp * lr;
+  if (u == 1 && lp >= d) return (lr - 1) * d + lp;
+  // General case (dilation and stride both > 1): mark the values.
+  const std::int64_t span = (lp - 1) * u + (lr - 1) * d + 1;
+  std::vector<bool> seen(static_cast<std::size_t>(span), false);
+  std::int64_t count = 0;
+  for (std::int64_t p = 0; p < lp; ++p)
+    for (std::int64_t r = 0; r < lr; ++r) {
+      auto v = static_cast<std::size_t>(p * u + r * d);
+      if (!seen[v]) {
+        seen[v] = true;
+        ++count;
+      }
+    }
+  return count;
+}
+
+}  // namespace erg::detail

@@ -1,0 +1,273 @@
+// The literal evaluator: walks every iteration and tracks buffer contents with sets. It shares
+// no counting logic with the analytical model (only the flattening of the mapping into loops).
+#include "erg/reference_evaluator.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "erg/cost_model.h"
+#include "model/nest.h"
+
+namespace erg {
+
+using detail::Nest;
+
+namespace {
+
+class Walker {
+ public:
+  Walker(const Layer& layer, const Nest& nest) : layer_(layer), nest_(nest) {
+    idx_.assign(nest.loops.size(), 0);
+  }
+
+  // Calls fn() for every combination of the listed loops' indices, last loop fastest.
+  void for_each(const std::vector<int>& loops, const std::function<void()>& fn) {
+    for (int l : loops) idx_[l] = 0;
+    while (true) {
+      fn();
+      std::size_t j = loops.size();
+      while (true) {
+        if (j == 0) return;
+        --j;
+        if (++idx_[loops[j]] < nest_.loops[loops[j]].factor) break;
+        idx_[loops[j]] = 0;
+      }
+    }
+  }
+
+  // Position of every dimension at the current indices; false if the point is outside the layer.
+  bool point(std::array<std::int64_t, kNumDims>& pos) const {
+    pos.fill(0);
+    for (std::size_t i = 0; i < nest_.loops.size(); ++i)
+      pos[static_cast<int>(nest_.loops[i].dim)] += idx_[i] * nest_.loops[i].stride;
+    for (int d = 0; d < kNumDims; ++d)
+      if (pos[d] >= nest_.bound[d]) return false;
+    return true;
+  }
+
+  // The tensor element a valid point touches; -1 for an input in the padding.
+  std::int64_t element(Tensor t, const std::array<std::int64_t, kNumDims>& x) const {
+    const auto& b = nest_.bound;
+    auto D = [&](Dim d) { return x[static_cast<int>(d)]; };
+    auto B = [&](Dim d) { return b[static_cast<int>(d)]; };
+    switch (t) {
+      case Tensor::Weights:
+        return (((D(Dim::G) * B(Dim::M) + D(Dim::M)) * B(Dim::C) + D(Dim::C)) * B(Dim::R) +
+                D(Dim::R)) * B(Dim::S) + D(Dim::S);
+      case Tensor::Inputs: {
+        const std::int64_t h =
+            D(Dim::P) * layer_.stride_h() + D(Dim::R) * layer_.dilation_h() - layer_.pad_top();
+        const std::int64_t w =
+            D(Dim::Q) * layer_.stride_w() + D(Dim::S) * layer_.dilation_w() - layer_.pad_left();
+        if (h < 0 || h >= layer_.in_h() || w < 0 || w >= layer_.in_w()) return -1;
+        return (((D(Dim::N) * B(Dim::G) + D(Dim::G)) * B(Dim::C) + D(Dim::C)) * layer_.in_h() + h) *
+                   layer_.in_w() + w;
+      }
+      case Tensor::Outputs:
+        return (((D(Dim::N) * B(Dim::G) + D(Dim::G)) * B(Dim::M) + D(Dim::M)) * B(Dim::P) +
+                D(Dim::P)) * B(Dim::Q) + D(Dim::Q);
+    }
+    return -1;
+  }
+
+  // Mixed-radix number of the listed loops' current indices.
+  std::int64_t number(const std::vector<int>& loops) const {
+    std::int64_t v = 0;
+    for (int l : loops) v = v * nest_.loops[l].factor + idx_[l];
+    return v;
+  }
+
+ private:
+  const Layer& layer_;
+  const Nest& nest_;
+  std::vector<std::int64_t> idx_;
+};
+
+// A set of tensor elements: membership flags plus the member list.
+struct ElementSet {
+  std::vector<char> in;
+  std::vector<std::int64_t> members;
+  explicit ElementSet(std::uint64_t n = 0) : in(n, 0) {}
+  void clear() {
+    for (auto e : members) in[static_cast<std::size_t>(e)] = 0;
+    members.clear();
+  }
+  bool insert(std::int64_t e) {
+    if (in[static_cast<std::size_t>(e)]) return false;
+    in[static_cast<std::size_t>(e)] = 1;
+    members.push_back(e);
+    return true;
+  }
+  bool has(std::int64_t e) const { return in[static_cast<std::size_t>(e)] != 0; }
+};
+
+std::uint64_t tensor_elements(const Layer& layer, Tensor t) { return layer.size(t); }
+
+}  // namespace
+
+Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapping& mapping,
+                                const ReferenceLimits& limits) {
+  if (auto st = validate_mapping(layer, arch, mapping); !st.ok()) return st.error();
+  const Nest nest = detail::flatten(layer, mapping);
+  std::uint64_t padded = 1;
+  for (const auto& l : nest.loops) padded *= static_cast<std::uint64_t>(l.factor);
+  if (padded > limits.max_macs)
+    return make_error(fmt::format("reference evaluator: the nest has {} iterations, above the "
+                                  "limit of {}", padded, limits.max_macs));
+  const int L = nest.num_levels;
+  const int nl = static_cast<int>(nest.loops.size());
+  Counts c;
+  c.levels.resize(static_cast<std::size_t>(L));
+  Walker w(layer, nest);
+  std::array<std::int64_t, kNumDims> pos{};
+
+  auto select = [&](auto&& pred) {
+    std::vector<int> v;
+    for (int i = 0; i < nl; ++i)
+      if (pred(nest.loops[i])) v.push_back(i);
+    return v;
+  };
+  const std::vector<int> all_time = select([](const detail::FlatLoop& l) { return !l.spatial; });
+  const std::vector<int> all_space = select([](const detail::FlatLoop& l) { return l.spatial; });
+
+  // Walk every MAC once: count the valid ones and the time steps.
+  {
+    std::uint64_t cycles = 0;
+    w.for_each(all_time, [&] {
+      w.for_each(all_space, [&] {
+        if (w.point(pos)) ++c.macs;
+      });
+      ++cycles;
+    });
+    c.compute_cycles = cycles;
+  }
+
+  for (Tensor t : kAllTensors) {
+    const int ti = static_cast<int>(t);
+    const std::uint64_t n_elem = tensor_elements(layer, t);
+    const std::vector<int> keep = detail::keeping_levels(nest, t);
+
+    for (std::size_t k = 1; k < keep.size(); ++k) {
+      const int a = keep[k - 1], i = keep[k];
+      const auto time = select([&](const detail::FlatLoop& l) { return !l.spatial && l.level < i; });
+      const auto parent = select([&](const detail::FlatLoop& l) { return l.spatial && l.level < a; });
+      const auto sigma = select(
+          [&](const detail::FlatLoop& l) { return l.spatial && l.level >= a && l.level < i; });
+      const auto box = select([&](const detail::FlatLoop& l) { return l.level >= i; });
+      std::int64_t n_parent = 1, n_sigma = 1;
+      for (int p : parent) n_parent *= nest.loops[p].factor;
+      for (int s : sigma) n_sigma *= nest.loops[s].factor;
+
+      std::vector<ElementSet> held(static_cast<std::size_t>(n_parent * n_sigma), ElementSet(n_elem));
+      std::vector<ElementSet> uheld(static_cast<std::size_t>(n_parent), ElementSet(n_elem));
+      // Outputs: elements each parent instance has served to its children so far.
+      std::vector<ElementSet> seen(t == Tensor::Outputs ? static_cast<std::size_t>(n_parent) : 0,
+                                   ElementSet(n_elem));
+      ElementSet tile(n_elem), unew(n_elem);
+      std::vector<std::int64_t> evicted_by(n_elem, 0);  // outputs: children evicting this step
+      TensorAccess& pa = c.levels[a].tensor[ti];
+      TensorAccess& ch = c.levels[i].tensor[ti];
+      std::uint64_t child_evictions = 0, group_evictions = 0;
+
+      w.for_each(time, [&] {
+        w.for_each(parent, [&] {
+          const std::int64_t pi = w.number(parent);
+          unew.clear();
+          std::vector<std::int64_t> evicted;
+          w.for_each(sigma, [&] {
+            ElementSet& mine = held[static_cast<std::size_t>(pi * n_sigma + w.number(sigma))];
+            tile.clear();
+            w.for_each(box, [&] {
+              if (!w.point(pos)) return;
+              const std::int64_t e = w.element(t, pos);
+              if (e >= 0) tile.insert(e);
+            });
+            for (auto e : tile.members) {
+              if (mine.has(e)) continue;
+              if (t != Tensor::Outputs) {
+                ++ch.writes;  // a fill: the child did not hold it
+                if (uheld[static_cast<std::size_t>(pi)].has(e)) ++ch.hops;  // from a sibling
+              }
+            }
+            for (auto e : mine.members) {
+              if (tile.has(e)) continue;
+              if (t == Tensor::Outputs) {
+                ++ch.reads;  // the child sends its partial sum out
+                ++child_evictions;
+              }
+            }
+            mine.clear();
+            for (auto e : tile.members) {
+              mine.insert(e);
+              unew.insert(e);
+            }
+          });
+          ElementSet& u = uheld[static_cast<std::size_t>(pi)];
+          for (auto e : unew.members) {
+            if (u.has(e)) continue;
+            if (t != Tensor::Outputs) {
+              ++pa.reads;  // one read from the parent, multicast to the children needing it
+            } else if (!seen[static_cast<std::size_t>(pi)].insert(e)) {
+              ++pa.reads;   // this parent served the element before: fetch its partial sum
+              ++ch.writes;  // into one child (the others start from zero)
+            }
+          }
+          for (auto e : u.members) {
+            if (unew.has(e)) continue;
+            if (t == Tensor::Outputs) {
+              ++pa.updates;  // the reduced partial sum goes back to the parent
+              ++group_evictions;
+            }
+          }
+          u.clear();
+          for (auto e : unew.members) u.insert(e);
+        });
+      });
+      if (t == Tensor::Outputs) {
+        // Drain: everything still held is written back at the end.
+        for (auto& h : held) {
+          ch.reads += h.members.size();
+          child_evictions += h.members.size();
+        }
+        for (auto& u : uheld) {
+          pa.updates += u.members.size();
+          group_evictions += u.members.size();
+        }
+        ch.hops += child_evictions - group_evictions;
+      }
+    }
+
+    // MAC operands under the innermost keeping level.
+    const int kj = keep.back();
+    const auto inst = select([&](const detail::FlatLoop& l) { return l.spatial && l.level < kj; });
+    const auto units = select([&](const detail::FlatLoop& l) { return l.spatial && l.level >= kj; });
+    ElementSet step(n_elem);
+    TensorAccess& acc = c.levels[kj].tensor[ti];
+    std::uint64_t products = 0, distinct = 0;
+    w.for_each(all_time, [&] {
+      w.for_each(inst, [&] {
+        step.clear();
+        w.for_each(units, [&] {
+          if (!w.point(pos)) return;
+          ++products;
+          const std::int64_t e = w.element(t, pos);
+          if (e >= 0) step.insert(e);
+        });
+        distinct += step.members.size();
+      });
+    });
+    acc.reads += distinct;
+    if (t == Tensor::Outputs) {
+      acc.updates += distinct;
+      if (kj + 1 < L) c.levels[kj + 1].tensor[ti].hops += products - distinct;
+      else c.mac_hops += products - distinct;
+    }
+  }
+  (void)arch;
+  return c;
+}
+
+}  // namespace erg
