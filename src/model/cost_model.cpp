@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <map>
 
 #include "model/nest.h"
 
@@ -211,6 +212,21 @@ class Summer {
   u128 size_sum(const std::vector<char>& box) {
     u128 total = 1;
     for (const Group& g : groups_) {
+      // Every loop over the dimension is either in the box or enumerated, so the tiles partition
+      // the padded range of positions: single dimensions sum to their bound, and a contiguous
+      // box of length len has ceil(bound / len) non-empty tiles.
+      if (g.kind != GroupKind::Sliding) {
+        const Pattern pat = make_pattern(nest_, g.d0, box);
+        const std::int64_t b = nest_.bound[static_cast<int>(g.d0)];
+        if (g.kind == GroupKind::Single) {
+          total *= static_cast<u128>(b);
+          continue;
+        }
+        if (pat.contiguous) {
+          total *= static_cast<u128>((b + pat.len - 1) / pat.len);
+          continue;
+        }
+      }
       std::vector<Choice> ch;
       for (int i = 0; i < static_cast<int>(nest_.loops.size()); ++i)
         if (!box[i] && in_group(g, nest_.loops[i].dim))
@@ -227,11 +243,33 @@ class Summer {
   u128 transition_sum(const std::vector<char>& box_after, const std::vector<char>& box_before) {
     u128 total = 0;
     const int n = static_cast<int>(nest_.loops.size());
+    std::map<std::pair<std::size_t, int>, u128> memo;
     for (int k = 0; k < n; ++k) {
       const FlatLoop& lk = nest_.loops[k];
       if (lk.spatial || box_after[k] || box_before[k] || lk.factor < 2) continue;
       u128 prod = 1;
-      for (const Group& g : groups_) {
+      for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+        const Group& g = groups_[gi];
+        // A group's sum depends on k only through whether k is one of its loops and which of its
+        // loops lie inside k; steps of other loops with the same answer share one computation.
+        int key = -1;
+        if (in_group(g, lk.dim)) {
+          key = k;
+        } else {
+          key = n + n;  // no loop of the group inside k
+          for (int i = k + 1; i < n; ++i)
+            if (in_group(g, nest_.loops[i].dim) && !nest_.loops[i].spatial && !box_after[i] &&
+                !box_before[i]) {
+              key = n + i;
+              break;
+            }
+        }
+        auto cached = memo.find({gi, key});
+        if (cached != memo.end()) {
+          prod *= cached->second;
+          if (prod == 0) break;
+          continue;
+        }
         std::vector<Choice> ch;
         for (int i = 0; i < n; ++i) {
           const FlatLoop& l = nest_.loops[i];
@@ -246,7 +284,9 @@ class Summer {
             ch.push_back({i, l.factor, 0});
           }
         }
-        prod *= group_sum(g, ch, box_after, box_before, /*intersect=*/true);
+        const u128 v = group_sum(g, ch, box_after, box_before, /*intersect=*/true);
+        memo.emplace(std::make_pair(gi, key), v);
+        prod *= v;
         if (prod == 0) break;
       }
       total += prod;
