@@ -32,7 +32,7 @@ struct NetworkEstimate {
   std::string unit;
   std::int64_t batch = 1;
   Dataflow dataflow = Dataflow::RS;
-  std::vector<std::string> level_names;  // storage levels, then networks with hops, for reports
+  Arch hardware;  // the architecture every layer was evaluated on (names, networks, compute)
   std::vector<LayerResult> layers;
 };
 

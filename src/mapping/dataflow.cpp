@@ -118,8 +118,6 @@ Status check_dataflow(Dataflow df, const Layer& layer, const Arch& arch, const M
                     "replicated over channels (r) and filters (t) only");
       if (factor_at(spatial, Dim::R) * factor_at(B.temporal, Dim::R) < layer.dim(Dim::R))
         return fail("filter rows (R) must be in the PE set (spatial), folded only in the buffer");
-      if (!only_dims(m.levels[0].temporal, {Dim::N, Dim::G, Dim::M, Dim::C, Dim::P}) && buf != 0)
-        return fail("off-chip loops may only cover N, G, M, C and P strips");
       if (factor_at(B.temporal, Dim::Q) < layer.dim(Dim::Q))
         return fail("each PE slides along a whole ofmap row: all of Q in the buffer level");
       const auto& bt = B.temporal;
@@ -129,6 +127,8 @@ Status check_dataflow(Dataflow df, const Layer& layer, const Arch& arch, const M
           return fail("Q must be the innermost buffer loop (the ifmap window slides in the PE)");
         break;
       }
+      if (!only_dims(m.levels[0].temporal, {Dim::N, Dim::G, Dim::M, Dim::C, Dim::P}) && buf != 0)
+        return fail("off-chip loops may only cover N, G, M, C and P strips");
       return Ok{};
     }
     case Dataflow::WS: {

@@ -34,7 +34,7 @@ Result<NetworkEstimate> estimate_network(const Network& net, const Arch& arch,
   est.unit = arch.unit;
   est.dataflow = opt.dataflow;
   est.batch = opt.batch.value_or(net.layers.front().dim(Dim::N));
-  for (const auto& l : arch.levels) est.level_names.push_back(l.name);
+  est.hardware = arch;
 
   std::vector<Layer> layers;
   for (const Layer& original : net.layers) {

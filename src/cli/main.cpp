@@ -1,0 +1,591 @@
+// erg — the command-line front end.
+//
+// The only place that prints and chooses exit statuses. Every subcommand is one row of kCommands
+// (its path, its help line, how it declares its flags, and what it runs); a command returns its
+// output text or an erg::Error, and main() writes the text (to stdout or -o FILE) or reports the
+// error. Exit statuses: 0 success; 2 bad input of any kind (unknown names, bad files, bad flag
+// values, command-line syntax); 1 only for an unexpected internal failure.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "erg/arch.h"
+#include "erg/cost_model.h"
+#include "erg/dataflow.h"
+#include "erg/error.h"
+#include "erg/estimate.h"
+#include "erg/io.h"
+#include "erg/mapping.h"
+#include "erg/network.h"
+#include "erg/report.h"
+#include "erg/zoo.h"
+
+#ifndef ERG_VERSION
+#define ERG_VERSION "0.1.0"
+#endif
+
+namespace erg::cli {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitInternal = 1;
+constexpr int kExitBadInput = 2;
+
+// Every flag of every subcommand. A subcommand binds only the fields it uses; the Option
+// pointers tell whether an optional flag was given at all.
+struct Args {
+  std::string network;  // zoo name or network file (estimate; zoo show)
+  std::string arch;     // preset or arch file
+  std::string format = "table";
+  std::string output;  // -o FILE; empty = stdout
+  std::string dataflow = "rs";
+  std::int64_t batch = 1;
+  int wbits = 16, abits = 16;
+  double weight_density = 1.0, act_density = 1.0;
+  std::string layer_file, mapping_file, layer_name;
+
+  CLI::Option* batch_opt = nullptr;
+  CLI::Option* wbits_opt = nullptr;
+  CLI::Option* abits_opt = nullptr;
+  CLI::Option* wdens_opt = nullptr;
+  CLI::Option* adens_opt = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Input resolution and flag checks shared by several commands.
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::vector<std::string> zoo_names() {
+  std::vector<std::string> names;
+  for (const ZooEntry& e : zoo_entries()) names.push_back(e.name);
+  return names;
+}
+
+bool is_zoo_name(const std::string& s) {
+  const std::string l = lower(s);
+  for (const ZooEntry& e : zoo_entries()) {
+    if (lower(e.name) == l) return true;
+  }
+  return false;
+}
+
+bool looks_like_path(const std::string& s) {
+  auto ends_with = [&](const std::string& suffix) {
+    return s.size() >= suffix.size() && lower(s.substr(s.size() - suffix.size())) == suffix;
+  };
+  return s.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml");
+}
+
+// A zoo name, else a network (or single-layer) YAML file.
+Result<Network> load_network_arg(const std::string& what) {
+  if (is_zoo_name(what)) return zoo_network(what);
+  std::error_code ec;
+  if (looks_like_path(what) || std::filesystem::exists(what, ec)) return load_network_file(what);
+  return make_error("unknown network '" + what + "'" + did_you_mean(what, zoo_names()) +
+                    ": it is neither a zoo network nor a file ('erg zoo' lists the zoo)");
+}
+
+Status check_format(const std::string& format, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), format) != allowed.end()) return Ok{};
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return make_error("--format must be one of " + list + ", got '" + format + "'" +
+                    did_you_mean(format, allowed));
+}
+
+std::string number_text(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+Status check_density(const char* flag, const CLI::Option* opt, double v) {
+  if (opt->count() == 0 || (v >= 0.0 && v <= 1.0)) return Ok{};
+  return make_error(std::string(flag) + " must be a fraction of non-zero values in [0, 1], got " +
+                    number_text(v));
+}
+
+Status check_bits(const char* flag, const CLI::Option* opt, int v) {
+  if (opt->count() == 0 || (v >= 1 && v <= 64)) return Ok{};
+  return make_error(std::string(flag) + " must be a bitwidth between 1 and 64, got " +
+                    std::to_string(v));
+}
+
+// Plain left-aligned columns for listings (numbers in the report module's human form).
+std::string columns(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> w;
+  for (const auto& r : rows) {
+    if (w.size() < r.size()) w.resize(r.size(), 0);
+    for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(w[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string human(std::uint64_t v) { return human_number(static_cast<double>(v)); }
+
+// ---------------------------------------------------------------------------------------------
+// erg estimate
+
+void setup_estimate(CLI::App& app, Args& a) {
+  app.add_option("network", a.network, "Zoo network name (see 'erg zoo') or network YAML file")
+      ->required();
+  app.add_option("--arch", a.arch, "Architecture preset (see 'erg arch list') or arch YAML file")
+      ->required();
+  a.batch_opt = app.add_option("--batch", a.batch, "Batch size N for every layer");
+  a.wbits_opt = app.add_option("--wbits", a.wbits, "Weight bitwidth");
+  a.abits_opt = app.add_option("--abits", a.abits, "Activation (ifmap and ofmap) bitwidth");
+  a.wdens_opt = app.add_option("--weight-density", a.weight_density,
+                               "Fraction of non-zero weights, in [0, 1]");
+  a.adens_opt = app.add_option("--act-density", a.act_density,
+                               "Fraction of non-zero input activations, in [0, 1]");
+  app.add_option("--dataflow", a.dataflow, "rs, ws, os (= os_b), os_a, os_b, os_c, nlr or free")
+      ->capture_default_str();
+  app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
+  app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+}
+
+Result<std::string> run_estimate(const Args& a) {
+  if (auto st = check_format(a.format, {"table", "json", "csv"}); !st) return st.error();
+  if (a.batch_opt->count() && a.batch < 1) {
+    return make_error("--batch must be a positive integer, got " + std::to_string(a.batch));
+  }
+  if (auto st = check_bits("--wbits", a.wbits_opt, a.wbits); !st) return st.error();
+  if (auto st = check_bits("--abits", a.abits_opt, a.abits); !st) return st.error();
+  if (auto st = check_density("--weight-density", a.wdens_opt, a.weight_density); !st) {
+    return st.error();
+  }
+  if (auto st = check_density("--act-density", a.adens_opt, a.act_density); !st) {
+    return st.error();
+  }
+  auto df = parse_dataflow(a.dataflow);
+  if (!df) {
+    Error e = df.error();
+    e.message = "--dataflow: " + e.message;
+    return e;
+  }
+
+  EstimateOptions opts;
+  opts.dataflow = *df;
+  if (a.batch_opt->count()) opts.batch = a.batch;
+  if (a.wbits_opt->count()) opts.weight_bits = a.wbits;
+  if (a.abits_opt->count()) opts.act_bits = a.abits;
+  if (a.wdens_opt->count()) opts.weight_density = a.weight_density;
+  if (a.adens_opt->count()) opts.act_density = a.act_density;
+
+  auto net = load_network_arg(a.network);
+  if (!net) return net.error();
+  auto arch = load_arch(a.arch);
+  if (!arch) return arch.error();
+  auto est = estimate_network(*net, *arch, opts);
+  if (!est) return est.error();
+  if (a.format == "json") return estimate_json(*est);
+  if (a.format == "csv") return estimate_csv(*est);
+  return estimate_table(*est);
+}
+
+// ---------------------------------------------------------------------------------------------
+// erg evaluate
+
+void setup_evaluate(CLI::App& app, Args& a) {
+  app.add_option("--layer", a.layer_file,
+                 "YAML file with one layer or a network (or a zoo network name)")
+      ->required();
+  app.add_option("--name", a.layer_name,
+                 "Layer to evaluate when the file holds several (default: "
+                 "the first)");
+  app.add_option("--arch", a.arch, "Architecture preset or arch YAML file")->required();
+  app.add_option("--mapping", a.mapping_file, "Mapping YAML file")->required();
+  app.add_option("--format", a.format, "table or json")->capture_default_str();
+  app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+}
+
+Result<Layer> pick_layer(const Network& net, const std::string& name, const std::string& origin) {
+  if (net.layers.empty()) return make_error(origin + " holds no layers");
+  if (name.empty()) return net.layers.front();
+  std::vector<std::string> names;
+  for (const Layer& l : net.layers) {
+    if (l.name() == name) return l;
+    names.push_back(l.name());
+  }
+  for (const Layer& l : net.layers) {
+    if (lower(l.name()) == lower(name)) return l;
+  }
+  return make_error("--name: no layer '" + name + "' in " + origin + did_you_mean(name, names));
+}
+
+Result<std::string> run_evaluate(const Args& a) {
+  if (auto st = check_format(a.format, {"table", "json"}); !st) return st.error();
+  auto arch = load_arch(a.arch);
+  if (!arch) return arch.error();
+  auto net = load_network_arg(a.layer_file);
+  if (!net) return net.error();
+  auto layer = pick_layer(*net, a.layer_name, a.layer_file);
+  if (!layer) return layer.error();
+  auto mapping = load_mapping_file(a.mapping_file, *arch);
+  if (!mapping) return mapping.error();
+  if (auto st = validate_mapping(*layer, *arch, *mapping); !st) {
+    Error e = st.error();
+    if (e.file.empty()) e.file = a.mapping_file;
+    return e;
+  }
+  auto ev = evaluate(*layer, *arch, *mapping);
+  if (!ev) return ev.error();
+  if (a.format == "json") return evaluation_json(*layer, *arch, *mapping, *ev);
+  return evaluation_table(*layer, *arch, *mapping, *ev);
+}
+
+// ---------------------------------------------------------------------------------------------
+// erg zoo, erg zoo show
+
+void setup_zoo(CLI::App& app, Args& a) {
+  app.add_option("--format", a.format, "table or json")->capture_default_str();
+}
+
+Result<std::string> run_zoo(const Args& a) {
+  if (auto st = check_format(a.format, {"table", "json"}); !st) return st.error();
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
+  std::vector<std::vector<std::string>> rows = {{"name", "layers", "weights", "MACs", "about"}};
+  for (const ZooEntry& e : zoo_entries()) {
+    auto net = zoo_network(e.name);
+    if (!net) return net.error();
+    rows.push_back({e.name, std::to_string(net->layers.size()), human(net->weights()),
+                    human(net->macs()), e.description});
+    j.push_back({{"name", e.name},
+                 {"description", e.description},
+                 {"layers", net->layers.size()},
+                 {"weights", net->weights()},
+                 {"macs", net->macs()}});
+  }
+  if (a.format == "json") return j.dump(2) + "\n";
+  return columns(rows) + "(batch 1; 'erg zoo show NAME' lists a network's layers)\n";
+}
+
+void setup_zoo_show(CLI::App& app, Args& a) {
+  app.add_option("name", a.network, "Zoo network name or network YAML file")->required();
+  app.add_option("--format", a.format, "table or json")->capture_default_str();
+}
+
+Result<std::string> run_zoo_show(const Args& a) {
+  if (auto st = check_format(a.format, {"table", "json"}); !st) return st.error();
+  auto net = load_network_arg(a.network);
+  if (!net) return net.error();
+  std::vector<std::vector<std::string>> rows = {{"layer", "type", "N", "C", "M", "ifmap", "filter",
+                                                 "stride", "pad", "groups", "ofmap", "MACs",
+                                                 "weights"}};
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const Layer& l : net->layers) {
+    const LayerSpec& s = l.spec();
+    auto x = [](std::int64_t h, std::int64_t w) {
+      return std::to_string(h) + "x" + std::to_string(w);
+    };
+    const std::string pad = std::to_string(s.pad_top) + "," + std::to_string(s.pad_bottom) + "," +
+                            std::to_string(s.pad_left) + "," + std::to_string(s.pad_right);
+    rows.push_back({l.name(), std::string(layer_type_name(l.type())), std::to_string(s.batch),
+                    std::to_string(s.in_channels), std::to_string(s.out_channels),
+                    x(s.in_h, s.in_w), x(s.filter_h, s.filter_w), x(s.stride_h, s.stride_w), pad,
+                    std::to_string(s.groups), x(l.dim(Dim::P), l.dim(Dim::Q)), human(l.macs()),
+                    human(l.weight_count())});
+    layers.push_back({{"name", l.name()},
+                      {"type", std::string(layer_type_name(l.type()))},
+                      {"batch", s.batch},
+                      {"in_channels", s.in_channels},
+                      {"out_channels", s.out_channels},
+                      {"in_h", s.in_h},
+                      {"in_w", s.in_w},
+                      {"filter_h", s.filter_h},
+                      {"filter_w", s.filter_w},
+                      {"stride", {s.stride_h, s.stride_w}},
+                      {"padding", {s.pad_top, s.pad_bottom, s.pad_left, s.pad_right}},
+                      {"groups", s.groups},
+                      {"out_h", l.dim(Dim::P)},
+                      {"out_w", l.dim(Dim::Q)},
+                      {"macs", l.macs()},
+                      {"weights", l.weight_count()}});
+  }
+  if (a.format == "json") {
+    nlohmann::ordered_json j = {{"network", net->name},
+                                {"macs", net->macs()},
+                                {"weights", net->weights()},
+                                {"layers", layers}};
+    return j.dump(2) + "\n";
+  }
+  return "network " + net->name + ": " + std::to_string(net->layers.size()) + " layers, " +
+         human(net->weights()) + " weights, " + human(net->macs()) + " MACs\n" + columns(rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// erg arch list, erg arch show
+
+void setup_arch(CLI::App& app, Args&) { app.require_subcommand(1); }
+
+void setup_arch_list(CLI::App&, Args&) {}
+
+Result<std::string> run_arch_list(const Args&) {
+  std::vector<std::vector<std::string>> rows = {{"preset", "levels", "PEs", "MAC units"}};
+  for (const std::string& name : arch_preset_names()) {
+    auto arch = load_arch(name);
+    if (!arch) {
+      rows.push_back({name, "(invalid preset: " + arch.error().message + ")"});
+      continue;
+    }
+    std::string levels;
+    for (const StorageLevel& s : arch->levels) levels += (levels.empty() ? "" : " > ") + s.name;
+    const int inner = arch->num_levels() - 1;
+    rows.push_back({name, levels, std::to_string(inner >= 0 ? arch->instances(inner) : 0),
+                    std::to_string(arch->mac_units())});
+  }
+  return columns(rows) +
+         "('erg arch show NAME' prints one; a YAML file works wherever a preset "
+         "does)\n";
+}
+
+void setup_arch_show(CLI::App& app, Args& a) {
+  app.add_option("arch", a.arch, "Architecture preset or arch YAML file")->required();
+  app.add_option("--format", a.format, "table or yaml (a file 'erg' reads back)")
+      ->capture_default_str();
+}
+
+std::string keeps_text(const std::array<bool, kNumTensors>& keeps) {
+  std::string s;
+  for (Tensor t : kAllTensors) {
+    if (keeps[static_cast<int>(t)]) s += (s.empty() ? "" : ",") + std::string(tensor_name(t));
+  }
+  return s.empty() ? "-" : s;
+}
+
+std::string capacity_text(const StorageLevel& s) {
+  if (!s.partitioned) return s.capacity == 0 ? "unbounded" : human(s.capacity);
+  std::string out;
+  for (Tensor t : kAllTensors) {
+    const int ti = static_cast<int>(t);
+    if (!s.keeps[ti]) continue;
+    const std::uint64_t c = s.capacity_per_tensor[ti];
+    out += (out.empty() ? "" : " ") + std::string(tensor_name(t)) + ":" +
+           (c == 0 ? std::string("unbounded") : human(c));
+  }
+  return out.empty() ? "-" : out;
+}
+
+Result<std::string> run_arch_show(const Args& a) {
+  if (auto st = check_format(a.format, {"table", "yaml"}); !st) return st.error();
+  auto arch = load_arch(a.arch);
+  if (!arch) return arch.error();
+  if (a.format == "yaml") return arch_to_yaml(*arch);
+  const Arch& ar = *arch;
+  std::vector<std::vector<std::string>> rows = {{"level", "keeps", "capacity (words)", "bits",
+                                                 "read", "write", "update", "bandwidth", "mesh",
+                                                 "instances", "network"}};
+  for (int i = 0; i < ar.num_levels(); ++i) {
+    const StorageLevel& s = ar.levels[i];
+    const std::string net = s.hop_energy > 0 ? (s.network_name.empty() ? "hops" : s.network_name) +
+                                                   " " + number_text(s.hop_energy)
+                                             : "-";
+    rows.push_back({s.name, keeps_text(s.keeps), capacity_text(s), std::to_string(s.word_bits),
+                    number_text(s.read_energy), number_text(s.write_energy),
+                    number_text(s.update_energy),
+                    s.bandwidth > 0 ? number_text(s.bandwidth) : "unlimited",
+                    std::to_string(s.mesh_x) + "x" + std::to_string(s.mesh_y),
+                    std::to_string(ar.instances(i)), net});
+  }
+  const ComputeUnit& c = ar.compute;
+  const int inner = ar.num_levels() - 1;
+  std::string out = "arch " + ar.name + ": energies per word access in units of " + ar.unit + "\n" +
+                    columns(rows);
+  out += "compute " + c.name + ": " + number_text(c.mac_energy) + " per " +
+         std::to_string(c.reference_bits) + "-bit MAC, " + std::to_string(c.mesh_x) + "x" +
+         std::to_string(c.mesh_y) + " per " + (inner >= 0 ? ar.levels[inner].name : "chip") +
+         " instance";
+  if (c.hop_energy > 0) out += ", psum reduction hop " + number_text(c.hop_energy);
+  out += "\n";
+  out += "PEs " + std::to_string(inner >= 0 ? ar.instances(inner) : 1) + ", MAC units " +
+         std::to_string(ar.mac_units()) + "\n";
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command table. A path of two words is a subcommand of the first; a row without `run`
+// only groups its children.
+
+struct Command {
+  const char* path;
+  const char* help;
+  void (*setup)(CLI::App&, Args&);
+  Result<std::string> (*run)(const Args&);
+};
+
+const Command kCommands[] = {
+    {"estimate", "Estimate a network's energy on an architecture, layer by layer", setup_estimate,
+     run_estimate},
+    {"evaluate", "Evaluate one layer under a given mapping: counts, energy, cycles", setup_evaluate,
+     run_evaluate},
+    {"zoo", "List the built-in networks (or 'zoo show NAME')", setup_zoo, run_zoo},
+    {"zoo show", "List a network's layers and shapes", setup_zoo_show, run_zoo_show},
+    {"arch", "Architecture presets: 'arch list', 'arch show NAME'", setup_arch, nullptr},
+    {"arch list", "List the architecture presets", setup_arch_list, run_arch_list},
+    {"arch show", "Print an architecture: levels, capacities, energies, meshes", setup_arch_show,
+     run_arch_show},
+};
+
+Status write_output(const std::string& text, const std::string& path) {
+  if (path.empty() || path == "-") {
+    std::cout << text << std::flush;
+    return Ok{};
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (f) f << text;
+  if (f) f.close();
+  if (!f) return make_error("-o: cannot write output file '" + path + "'");
+  return Ok{};
+}
+
+void report_error(const Error& e) { std::cerr << "erg: error: " << e.to_string() << "\n"; }
+
+std::string join_or(const std::vector<std::string>& words) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i) out += i + 1 == words.size() ? " or " : ", ";
+    out += words[i];
+  }
+  return out;
+}
+
+// Command words are checked before CLI11 sees them, so that a misspelt or missing command gets a
+// message naming the choices (and a hint) rather than a generic parse error. Only the command
+// words are checked: a word after a command that has subcommands must be one of them (neither
+// `zoo` nor `arch` takes a positional argument of its own).
+Status check_command_words(int argc, char** argv) {
+  std::vector<std::string> top;
+  std::map<std::string, std::vector<std::string>> children;
+  for (const Command& c : kCommands) {
+    const std::string path = c.path;
+    const auto space = path.find(' ');
+    if (space == std::string::npos) {
+      top.push_back(path);
+    } else {
+      children[path.substr(0, space)].push_back(path.substr(space + 1));
+    }
+  }
+  auto is_flag = [](const std::string& w) { return !w.empty() && w[0] == '-'; };
+  if (argc < 2) return make_error("a command is required: " + join_or(top));
+  const std::string first = argv[1];
+  if (is_flag(first)) return Ok{};  // --help, --version, or an error CLI11 reports
+  if (std::find(top.begin(), top.end(), first) == top.end()) {
+    return make_error("unknown command '" + first + "'" + did_you_mean(first, top) +
+                      "; commands: " + join_or(top));
+  }
+  const auto kids = children.find(first);
+  if (kids == children.end() || argc < 3) return Ok{};
+  const std::string second = argv[2];
+  if (is_flag(second)) return Ok{};
+  if (std::find(kids->second.begin(), kids->second.end(), second) == kids->second.end()) {
+    return make_error("unknown command '" + first + " " + second + "'" +
+                      did_you_mean(second, kids->second) + "; '" + first + "' takes " +
+                      join_or(kids->second));
+  }
+  return Ok{};
+}
+
+int run(int argc, char** argv) {
+  CLI::App app("erg: energy of DNN layers on Eyeriss-style accelerators", "erg");
+  app.set_version_flag("--version", std::string("erg ") + ERG_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  erg zoo\n"
+      "  erg estimate alexnet --arch eyeriss --batch 4\n"
+      "  erg evaluate --layer conv1.yaml --arch eyeriss --mapping conv1.map.yaml\n"
+      "Run 'erg COMMAND --help' for a command's flags.");
+
+  if (auto st = check_command_words(argc, argv); !st) {
+    report_error(st.error());
+    return kExitBadInput;
+  }
+
+  Args args;
+  std::map<std::string, CLI::App*> apps;
+  std::map<const CLI::App*, const Command*> command_of;
+  for (const Command& c : kCommands) {
+    const std::string path = c.path;
+    const auto space = path.rfind(' ');
+    CLI::App* parent = space == std::string::npos ? &app : apps.at(path.substr(0, space));
+    const std::string name = space == std::string::npos ? path : path.substr(space + 1);
+    CLI::App* sub = parent->add_subcommand(name, c.help);
+    c.setup(*sub, args);
+    apps[path] = sub;
+    command_of[sub] = &c;
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    // "erg arch" alone: name the subcommands it takes.
+    for (const auto& [path, sub] : apps) {
+      if (sub->parsed() && sub->get_subcommands().empty() && command_of[sub]->run == nullptr) {
+        std::vector<std::string> kids;
+        for (const CLI::App* k : sub->get_subcommands({})) kids.push_back(k->get_name());
+        std::cerr << "erg: error: '" << path << "' needs a subcommand: " << join_or(kids) << "\n";
+        return kExitBadInput;
+      }
+    }
+    std::cerr << "erg: error: " << e.what() << "\n(run 'erg --help' for usage)\n";
+    return kExitBadInput;
+  }
+
+  // The command to run is the innermost subcommand given.
+  const CLI::App* cur = &app;
+  while (!cur->get_subcommands().empty()) cur = cur->get_subcommands().front();
+  const auto it = command_of.find(cur);
+  if (it == command_of.end() || it->second->run == nullptr) {
+    std::cerr << "erg: error: a command is required (run 'erg --help' for usage)\n";
+    return kExitBadInput;
+  }
+  auto out = it->second->run(args);
+  if (!out) {
+    report_error(out.error());
+    return kExitBadInput;
+  }
+  if (auto st = write_output(*out, args.output); !st) {
+    report_error(st.error());
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace erg::cli
+
+int main(int argc, char** argv) {
+  try {
+    return erg::cli::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "erg: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "erg: internal error\n";
+  }
+  return erg::cli::kExitInternal;
+}

@@ -1,0 +1,566 @@
+// Views of estimates and evaluations: terminal tables, JSON and CSV.
+//
+// Every number shown is derived from the per-layer Energy (storage and network energy by level ×
+// tensor, plus compute), through the small set of helpers at the top of this file, so the three
+// formats cannot disagree. The derived views are:
+//   - by data type: compute (MACs only) and weights / ifmap / ofmap (Energy::tensor_total, which
+//     counts the MAC array's psum reduction as ofmap energy);
+//   - by level: each storage level, then each level's inter-instance network (e.g. Eyeriss's
+//     "array"), then the compute units (MAC energy plus the MAC array's psum reduction, so that
+//     the by-level columns add up to the total exactly like the by-type columns do).
+#include "erg/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "erg/dataflow.h"
+#include "erg/mapping.h"
+
+namespace erg {
+namespace {
+
+// ordered_json keeps keys in the order written, so the output reads in the documented order.
+using json = nlohmann::ordered_json;
+
+// ---------------------------------------------------------------------------------------------
+// Energy views shared by every format.
+
+struct TypeSplit {
+  double total = 0, compute = 0, weights = 0, ifmap = 0, ofmap = 0;
+};
+
+TypeSplit type_split(const Energy& e) {
+  TypeSplit s;
+  s.compute = e.compute;
+  s.weights = e.tensor_total(Tensor::Weights);
+  s.ifmap = e.tensor_total(Tensor::Inputs);
+  s.ofmap = e.tensor_total(Tensor::Outputs);  // includes compute_network (psum reduction)
+  s.total = s.compute + s.weights + s.ifmap + s.ofmap;
+  return s;
+}
+
+void add_into(TypeSplit& a, const TypeSplit& b) {
+  a.total += b.total;
+  a.compute += b.compute;
+  a.weights += b.weights;
+  a.ifmap += b.ifmap;
+  a.ofmap += b.ofmap;
+}
+
+// One "energy by level" column.
+struct LevelColumn {
+  enum class Kind { Storage, Network, Compute } kind;
+  int level = 0;  // storage or network level index (-1: none); unused for Compute
+  std::string name;
+};
+
+double column_value(const LevelColumn& c, const Energy& e) {
+  switch (c.kind) {
+    case LevelColumn::Kind::Storage:
+      return c.level < static_cast<int>(e.storage.size()) ? e.level_total(c.level) : 0.0;
+    case LevelColumn::Kind::Network:  // level -1: a named network that carries no energy
+      return c.level >= 0 && c.level < static_cast<int>(e.network.size()) ? e.network_total(c.level)
+                                                                          : 0.0;
+    case LevelColumn::Kind::Compute:
+      return e.compute + e.compute_network;
+  }
+  return 0.0;
+}
+
+bool has_network_energy(const Energy& e, int level) {
+  return level < static_cast<int>(e.network.size()) && e.network_total(level) != 0.0;
+}
+
+// Columns for one layer under a known arch: every storage level, the networks the arch declares
+// (hop energy) or that carry energy, then the compute units.
+std::vector<LevelColumn> arch_columns(const Arch& arch, const Energy& e) {
+  std::vector<LevelColumn> cols;
+  for (int i = 0; i < arch.num_levels(); ++i) {
+    cols.push_back({LevelColumn::Kind::Storage, i, arch.levels[i].name});
+  }
+  for (int i = 0; i < arch.num_levels(); ++i) {
+    const StorageLevel& s = arch.levels[i];
+    if (s.hop_energy > 0 || has_network_energy(e, i)) {
+      cols.push_back({LevelColumn::Kind::Network, i,
+                      s.network_name.empty() ? s.name + " network" : s.network_name});
+    }
+  }
+  cols.push_back({LevelColumn::Kind::Compute, 0, arch.compute.name});
+  return cols;
+}
+
+// Columns for an estimate: the arch's storage levels, every network that the arch declares or
+// that carries energy in some layer, then the compute units. The same for every dataflow.
+std::vector<LevelColumn> estimate_columns(const NetworkEstimate& est) {
+  const Arch& arch = est.hardware;
+  std::vector<LevelColumn> cols;
+  for (int i = 0; i < arch.num_levels(); ++i)
+    cols.push_back({LevelColumn::Kind::Storage, i, arch.levels[i].name});
+  for (int i = 0; i < arch.num_levels(); ++i) {
+    const StorageLevel& s = arch.levels[i];
+    bool used = s.hop_energy > 0;
+    for (const LayerResult& r : est.layers) used = used || has_network_energy(r.eval.energy, i);
+    if (used)
+      cols.push_back({LevelColumn::Kind::Network, i,
+                      s.network_name.empty() ? s.name + " network" : s.network_name});
+  }
+  cols.push_back({LevelColumn::Kind::Compute, 0, arch.compute.name});
+  return cols;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small formatting helpers.
+
+std::string percent(double part, double whole) {
+  if (whole == 0) return "-";
+  return fmt::format("{:.1f}", 100.0 * part / whole);
+}
+
+// Shortest text that reads back as the same double (CSV and plain-number cells).
+std::string exact(double v) { return fmt::format("{}", v); }
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string csv_row(const std::vector<std::string>& cells) {
+  std::string out;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i) out += ',';
+    out += csv_field(cells[i]);
+  }
+  return out + "\n";
+}
+
+// A plain text table: the first `left_cols` columns left-aligned (names), the rest right-aligned
+// (numbers). A rule is drawn under the header and above rows marked as totals.
+class TextTable {
+ public:
+  TextTable(std::vector<std::string> header, std::size_t left_cols)
+      : header_(std::move(header)), left_cols_(left_cols) {}
+  void add_row(std::vector<std::string> row, bool total = false) {
+    row.resize(header_.size());
+    rows_.push_back({std::move(row), total});
+  }
+  std::string render() const {
+    std::vector<std::size_t> w(header_.size(), 0);
+    auto widen = [&](const std::vector<std::string>& r) {
+      for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+    };
+    widen(header_);
+    for (const auto& r : rows_) widen(r.cells);
+    std::size_t width = 0;
+    for (std::size_t x : w) width += x + 2;
+    width = width >= 2 ? width - 2 : 0;
+    const std::string rule(width, '-');
+    std::string out = line(header_, w) + rule + "\n";
+    for (const auto& r : rows_) {
+      if (r.total) out += rule + "\n";
+      out += line(r.cells, w);
+    }
+    return out;
+  }
+
+ private:
+  struct Row {
+    std::vector<std::string> cells;
+    bool total;
+  };
+  std::string line(const std::vector<std::string>& cells, const std::vector<std::size_t>& w) const {
+    std::string out;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i) out += "  ";
+      const std::size_t pad = w[i] - cells[i].size();
+      if (i < left_cols_) {
+        out += cells[i];
+        if (i + 1 < cells.size()) out += std::string(pad, ' ');
+      } else {
+        out += std::string(pad, ' ') + cells[i];
+      }
+    }
+    return out + "\n";
+  }
+  std::vector<std::string> header_;
+  std::size_t left_cols_;
+  std::vector<Row> rows_;
+};
+
+json loops_json(const std::vector<Loop>& loops) {
+  json a = json::array();
+  for (const Loop& l : loops) a.push_back(json::array({std::string(dim_name(l.dim)), l.factor}));
+  return a;
+}
+
+json mapping_loops_json(const Arch& arch, const Mapping& m) {
+  json a = json::array();
+  for (std::size_t i = 0; i < m.levels.size(); ++i) {
+    const LevelMapping& lm = m.levels[i];
+    json keep = json::array();
+    for (Tensor t : kAllTensors) {
+      if (lm.keeps[static_cast<int>(t)]) keep.push_back(std::string(tensor_name(t)));
+    }
+    a.push_back({{"level", i < arch.levels.size() ? arch.levels[i].name : std::to_string(i)},
+                 {"temporal", loops_json(lm.temporal)},
+                 {"spatial_x", loops_json(lm.spatial_x)},
+                 {"spatial_y", loops_json(lm.spatial_y)},
+                 {"keep", keep}});
+  }
+  return a;
+}
+
+json energy_json(const TypeSplit& s) {
+  return {{"total", s.total},
+          {"compute", s.compute},
+          {"weights", s.weights},
+          {"ifmap", s.ifmap},
+          {"ofmap", s.ofmap}};
+}
+
+// Keys in column order: storage levels outermost first, then networks, then the compute units.
+json by_level_json(const std::vector<LevelColumn>& cols, const std::vector<double>& values) {
+  json o = json::object();
+  for (std::size_t i = 0; i < cols.size(); ++i) o[cols[i].name] = values[i];
+  return o;
+}
+
+std::vector<double> column_values(const std::vector<LevelColumn>& cols, const Energy& e) {
+  std::vector<double> v;
+  v.reserve(cols.size());
+  for (const auto& c : cols) v.push_back(column_value(c, e));
+  return v;
+}
+
+// Per-layer and network-total figures of an estimate, computed once for every format.
+struct EstimateRow {
+  std::string name, type;
+  std::uint64_t macs = 0, weights = 0, cycles = 0;
+  double nonzero_macs = 0, utilization = 0;
+  int active_pes = 0;
+  TypeSplit energy;
+  std::vector<double> by_level;
+};
+
+struct EstimateView {
+  std::vector<LevelColumn> cols;
+  std::vector<EstimateRow> layers;
+  EstimateRow total;
+};
+
+EstimateView estimate_view(const NetworkEstimate& est) {
+  EstimateView v;
+  v.cols = estimate_columns(est);
+  v.total.name = "total";
+  v.total.type = "network";
+  v.total.by_level.assign(v.cols.size(), 0.0);
+  double busy = 0;  // Σ utilization × cycles = Σ MACs / MAC units
+  for (const LayerResult& r : est.layers) {
+    EstimateRow row;
+    row.name = r.layer.name();
+    row.type = std::string(layer_type_name(r.layer.type()));
+    row.macs = r.layer.macs();
+    row.nonzero_macs = r.layer.nonzero_macs();
+    row.weights = r.layer.weight_count();
+    row.cycles = r.eval.perf.cycles;
+    row.utilization = r.eval.perf.utilization;
+    row.active_pes = r.eval.perf.active_pes;
+    row.energy = type_split(r.eval.energy);
+    row.by_level = column_values(v.cols, r.eval.energy);
+
+    EstimateRow& t = v.total;
+    t.macs += row.macs;
+    t.nonzero_macs += row.nonzero_macs;
+    t.weights += row.weights;
+    t.cycles += row.cycles;
+    t.active_pes = std::max(t.active_pes, row.active_pes);
+    busy += row.utilization * static_cast<double>(row.cycles);
+    add_into(t.energy, row.energy);
+    for (std::size_t i = 0; i < row.by_level.size(); ++i) t.by_level[i] += row.by_level[i];
+    v.layers.push_back(std::move(row));
+  }
+  // Network utilisation: total MACs / (total cycles × MAC units). With a fixed number of MAC
+  // units that is the cycle-weighted mean of the layers' utilisations.
+  v.total.utilization = v.total.cycles ? busy / static_cast<double>(v.total.cycles) : 0.0;
+  return v;
+}
+
+json estimate_row_json(const EstimateView& v, const EstimateRow& r) {
+  return {{"name", r.name},
+          {"type", r.type},
+          {"macs", r.macs},
+          {"nonzero_macs", r.nonzero_macs},
+          {"weights", r.weights},
+          {"energy", energy_json(r.energy)},
+          {"energy_by_level", by_level_json(v.cols, r.by_level)},
+          {"cycles", r.cycles},
+          {"utilization", r.utilization},
+          {"active_pes", r.active_pes}};
+}
+
+std::string layer_shape(const Layer& l) {
+  std::string dims;
+  for (Dim d : kAllDims) {
+    if (!dims.empty()) dims += ' ';
+    dims += fmt::format("{}={}", dim_name(d), l.dim(d));
+  }
+  const LayerSpec& s = l.spec();
+  return fmt::format(
+      "{} ({}): {}; ifmap {}x{}, stride {}x{}, dilation {}x{}, padding t{} b{} l{} r{}, "
+      "groups {}",
+      l.name(), layer_type_name(l.type()), dims, s.in_h, s.in_w, s.stride_h, s.stride_w,
+      s.dilation_h, s.dilation_w, s.pad_top, s.pad_bottom, s.pad_left, s.pad_right, s.groups);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+std::string human_number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+  if (v == 0) return "0";
+  const std::string sign = v < 0 ? "-" : "";
+  double a = std::fabs(v);
+  static constexpr const char* kSuffix[] = {"", " k", " M", " G", " T", " P", " E"};
+  int k = 0;
+  while (a >= 999.5 && k < 6) {  // 999.5 would round to "1000": show it as 1.00 of the next unit
+    a /= 1000.0;
+    ++k;
+  }
+  if (k == 0) {
+    // Below a thousand: three significant digits, no trailing zeros (0.5, 12, 12.3, 0.00123).
+    std::string s = fmt::format("{:.3g}", a);
+    return sign + s;
+  }
+  const int decimals = a < 9.995 ? 2 : (a < 99.95 ? 1 : 0);
+  return sign + fmt::format("{:.{}f}", a, decimals) + kSuffix[k];
+}
+
+std::string estimate_table(const NetworkEstimate& est) {
+  const EstimateView v = estimate_view(est);
+  std::vector<std::string> header = {"layer",   "type",  "MACs",  "nz MACs", "weights", "energy",
+                                     "compute", "wghts", "ifmap", "ofmap",   "share %"};
+  for (const auto& c : v.cols) header.push_back(c.name);
+  TextTable t(header, 2);
+  auto cells = [&](const EstimateRow& r) {
+    std::vector<std::string> c = {r.name,
+                                  r.type,
+                                  human_number(static_cast<double>(r.macs)),
+                                  human_number(r.nonzero_macs),
+                                  human_number(static_cast<double>(r.weights)),
+                                  human_number(r.energy.total),
+                                  human_number(r.energy.compute),
+                                  human_number(r.energy.weights),
+                                  human_number(r.energy.ifmap),
+                                  human_number(r.energy.ofmap),
+                                  percent(r.energy.total, v.total.energy.total)};
+    for (double x : r.by_level) c.push_back(human_number(x));
+    return c;
+  };
+  for (const auto& r : v.layers) t.add_row(cells(r));
+  EstimateRow total = v.total;
+  total.name = "TOTAL";
+  total.type = "";
+  t.add_row(cells(total), /*total=*/true);
+  std::string out = fmt::format(
+      "network {} on {}, dataflow {}, batch {}; energy in units of {} (k = 1e3, M = 1e6, G = "
+      "1e9)\n",
+      est.network, est.arch, dataflow_name(est.dataflow), est.batch, est.unit);
+  out += t.render();
+  out +=
+      fmt::format("cycles {}, utilisation {:.1f} %\n",
+                  human_number(static_cast<double>(v.total.cycles)), 100.0 * v.total.utilization);
+  return out;
+}
+
+std::string estimate_json(const NetworkEstimate& est) {
+  const EstimateView v = estimate_view(est);
+  const Arch& names = est.hardware;
+  json layers = json::array();
+  for (std::size_t i = 0; i < v.layers.size(); ++i) {
+    json l = estimate_row_json(v, v.layers[i]);
+    l["mapping"] = mapping_summary(names, est.layers[i].mapping);
+    l["mapping_loops"] = mapping_loops_json(names, est.layers[i].mapping);
+    layers.push_back(std::move(l));
+  }
+  // The total has a layer's keys; it has no mapping of its own, and its active_pes is the peak.
+  json total = estimate_row_json(v, v.total);
+  total["mapping"] = nullptr;
+  total["mapping_loops"] = nullptr;
+  json out = {{"network", est.network},   {"arch", est.arch},
+              {"batch", est.batch},       {"dataflow", std::string(dataflow_name(est.dataflow))},
+              {"unit", est.unit},         {"layers", std::move(layers)},
+              {"total", std::move(total)}};
+  return out.dump(2) + "\n";
+}
+
+std::string estimate_csv(const NetworkEstimate& est) {
+  const EstimateView v = estimate_view(est);
+  std::vector<std::string> header = {"layer",          "type",           "macs",
+                                     "nonzero_macs",   "weights",        "energy_total",
+                                     "energy_compute", "energy_weights", "energy_ifmap",
+                                     "energy_ofmap",   "share_percent"};
+  for (const auto& c : v.cols) header.push_back("level:" + c.name);
+  header.push_back("cycles");
+  header.push_back("utilization");
+  std::string out = csv_row(header);
+  auto cells = [&](const EstimateRow& r) {
+    const double share =
+        v.total.energy.total == 0 ? 0 : 100.0 * r.energy.total / v.total.energy.total;
+    std::vector<std::string> c = {r.name,
+                                  r.type,
+                                  std::to_string(r.macs),
+                                  exact(r.nonzero_macs),
+                                  std::to_string(r.weights),
+                                  exact(r.energy.total),
+                                  exact(r.energy.compute),
+                                  exact(r.energy.weights),
+                                  exact(r.energy.ifmap),
+                                  exact(r.energy.ofmap),
+                                  exact(share)};
+    for (double x : r.by_level) c.push_back(exact(x));
+    c.push_back(std::to_string(r.cycles));
+    c.push_back(exact(r.utilization));
+    return c;
+  };
+  for (const auto& r : v.layers) out += csv_row(cells(r));
+  out += csv_row(cells(v.total));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One layer under one mapping.
+
+std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping& mapping,
+                             const LayerEvaluation& ev) {
+  const Energy& e = ev.energy;
+  const Counts& c = ev.counts;
+  std::string out = fmt::format("layer {}\narch {}, energy in units of {}\n\n", layer_shape(layer),
+                                arch.name, arch.unit);
+  out += "mapping (outermost loop first):\n" + loop_nest_string(layer, arch, mapping);
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  out += '\n';
+
+  TextTable counts(
+      {"level", "tensor", "reads", "writes", "updates", "hops", "storage E", "network E"}, 2);
+  for (int lv = 0; lv < arch.num_levels(); ++lv) {
+    for (Tensor t : kAllTensors) {
+      const int ti = static_cast<int>(t);
+      const TensorAccess a =
+          lv < static_cast<int>(c.levels.size()) ? c.levels[lv].tensor[ti] : TensorAccess{};
+      const double se = lv < static_cast<int>(e.storage.size()) ? e.storage[lv][ti] : 0.0;
+      const double ne = lv < static_cast<int>(e.network.size()) ? e.network[lv][ti] : 0.0;
+      counts.add_row({ti == 0 ? arch.levels[lv].name : "", std::string(tensor_name(t)),
+                      std::to_string(a.reads), std::to_string(a.writes), std::to_string(a.updates),
+                      std::to_string(a.hops), human_number(se), human_number(ne)});
+    }
+  }
+  counts.add_row(
+      {arch.compute.name, "macs", std::to_string(c.macs), "", "", std::to_string(c.mac_hops),
+       human_number(e.compute), human_number(e.compute_network)},
+      /*total=*/true);
+  out += counts.render() + "\n";
+
+  const TypeSplit s = type_split(e);
+  const std::vector<LevelColumn> cols = arch_columns(arch, e);
+  TextTable totals({"energy", "value", "share %"}, 1);
+  for (const auto& col : cols) {
+    const double x = column_value(col, e);
+    totals.add_row({col.name, human_number(x), percent(x, s.total)});
+  }
+  totals.add_row({"compute", human_number(s.compute), percent(s.compute, s.total)}, true);
+  totals.add_row({"weights", human_number(s.weights), percent(s.weights, s.total)});
+  totals.add_row({"ifmap", human_number(s.ifmap), percent(s.ifmap, s.total)});
+  totals.add_row({"ofmap", human_number(s.ofmap), percent(s.ofmap, s.total)});
+  totals.add_row({"TOTAL", human_number(s.total), percent(s.total, s.total)}, true);
+  out += totals.render() + "\n";
+
+  out += fmt::format(
+      "MACs {} ({} non-zero), cycles {} (compute {}), utilisation {:.1f} %, active PEs {}\n",
+      c.macs, human_number(layer.nonzero_macs()), ev.perf.cycles, ev.perf.compute_cycles,
+      100.0 * ev.perf.utilization, ev.perf.active_pes);
+  out += fmt::format("total energy {} ({:.3g} per MAC), in units of {}\n", human_number(s.total),
+                     c.macs ? s.total / static_cast<double>(c.macs) : 0.0, arch.unit);
+  return out;
+}
+
+std::string evaluation_json(const Layer& layer, const Arch& arch, const Mapping& mapping,
+                            const LayerEvaluation& ev) {
+  const Energy& e = ev.energy;
+  const Counts& c = ev.counts;
+  const LayerSpec& sp = layer.spec();
+  json dims = json::object();
+  for (Dim d : kAllDims) dims[std::string(dim_name(d))] = layer.dim(d);
+  json formats = json::object();
+  for (Tensor t : kAllTensors) {
+    formats[std::string(tensor_name(t))] = {{"bits", layer.format(t).bits},
+                                            {"density", layer.format(t).density}};
+  }
+  json lj = {{"name", layer.name()},
+             {"type", std::string(layer_type_name(layer.type()))},
+             {"dims", dims},
+             {"in_h", sp.in_h},
+             {"in_w", sp.in_w},
+             {"stride", {sp.stride_h, sp.stride_w}},
+             {"dilation", {sp.dilation_h, sp.dilation_w}},
+             {"padding", {sp.pad_top, sp.pad_bottom, sp.pad_left, sp.pad_right}},
+             {"groups", sp.groups},
+             {"formats", formats}};
+
+  json counts = json::array();
+  json level_tensor = json::array();
+  for (int lv = 0; lv < arch.num_levels(); ++lv) {
+    json tc = json::object();
+    json te = json::object();
+    json tn = json::object();
+    for (Tensor t : kAllTensors) {
+      const int ti = static_cast<int>(t);
+      const std::string tn_name(tensor_name(t));
+      const TensorAccess a =
+          lv < static_cast<int>(c.levels.size()) ? c.levels[lv].tensor[ti] : TensorAccess{};
+      tc[tn_name] = {
+          {"reads", a.reads}, {"writes", a.writes}, {"updates", a.updates}, {"hops", a.hops}};
+      te[tn_name] = lv < static_cast<int>(e.storage.size()) ? e.storage[lv][ti] : 0.0;
+      tn[tn_name] = lv < static_cast<int>(e.network.size()) ? e.network[lv][ti] : 0.0;
+    }
+    counts.push_back({{"level", arch.levels[lv].name}, {"tensors", tc}});
+    level_tensor.push_back({{"level", arch.levels[lv].name}, {"storage", te}, {"network", tn}});
+  }
+
+  const TypeSplit s = type_split(e);
+  const std::vector<LevelColumn> cols = arch_columns(arch, e);
+  json out = {{"layer", lj},
+              {"arch", arch.name},
+              {"unit", arch.unit},
+              {"macs", c.macs},
+              {"nonzero_macs", layer.nonzero_macs()},
+              {"weights", layer.weight_count()},
+              {"mapping", mapping_summary(arch, mapping)},
+              {"mapping_loops", mapping_loops_json(arch, mapping)},
+              {"loop_nest", loop_nest_string(layer, arch, mapping)},
+              {"counts", counts},
+              {"mac_hops", c.mac_hops},
+              {"compute_cycles", ev.perf.compute_cycles},
+              {"cycles", ev.perf.cycles},
+              {"utilization", ev.perf.utilization},
+              {"active_pes", ev.perf.active_pes},
+              {"energy", energy_json(s)},
+              {"energy_by_level", by_level_json(cols, column_values(cols, e))},
+              {"energy_by_level_tensor", level_tensor},
+              {"energy_compute_network", e.compute_network}};
+  return out.dump(2) + "\n";
+}
+
+}  // namespace erg
