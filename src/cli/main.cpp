@@ -53,6 +53,7 @@ struct Args {
   int wbits = 16, abits = 16;
   double weight_density = 1.0, act_density = 1.0;
   std::string layer_file, mapping_file, layer_name;
+  std::string save_mappings;  // estimate: directory for per-layer layer and mapping files
 
   CLI::Option* batch_opt = nullptr;
   CLI::Option* wbits_opt = nullptr;
@@ -166,6 +167,31 @@ void setup_estimate(CLI::App& app, Args& a) {
       ->capture_default_str();
   app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
   app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+  app.add_option("--save-mappings", a.save_mappings,
+                 "Write DIR/<layer>.layer.yaml and DIR/<layer>.map.yaml for every layer (inputs "
+                 "'erg evaluate' accepts unchanged)");
+}
+
+// Writes each layer and its chosen mapping as files `erg evaluate` reads back.
+Status save_mappings(const NetworkEstimate& est, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error("--save-mappings: cannot create directory '" + dir + "': " + ec.message());
+  for (const LayerResult& r : est.layers) {
+    std::string stem = r.layer.name();
+    for (char& c : stem)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+    Network one{r.layer.name(), {r.layer}};
+    const std::pair<std::string, std::string> files[] = {
+        {dir + "/" + stem + ".layer.yaml", network_to_yaml(one)},
+        {dir + "/" + stem + ".map.yaml", mapping_to_yaml(est.hardware, r.mapping)}};
+    for (const auto& [path, text] : files) {
+      std::ofstream out(path);
+      out << text;
+      if (!out) return make_error("--save-mappings: cannot write '" + path + "'");
+    }
+  }
+  return Ok{};
 }
 
 Result<std::string> run_estimate(const Args& a) {
@@ -202,6 +228,9 @@ Result<std::string> run_estimate(const Args& a) {
   if (!arch) return arch.error();
   auto est = estimate_network(*net, *arch, opts);
   if (!est) return est.error();
+  if (!a.save_mappings.empty()) {
+    if (auto st = save_mappings(*est, a.save_mappings); !st) return st.error();
+  }
   if (a.format == "json") return estimate_json(*est);
   if (a.format == "csv") return estimate_csv(*est);
   return estimate_table(*est);

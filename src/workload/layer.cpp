@@ -114,6 +114,12 @@ Result<Layer> Layer::make(const LayerSpec& s) {
   if (s.out_channels % s.groups != 0)
     return fail(fmt::format("'groups' = {} does not divide out_channels = {}", s.groups,
                             s.out_channels));
+  if (s.type == LayerType::Depthwise && s.in_channels != s.groups)
+    return fail(fmt::format("a depthwise layer has one input channel per group: 'groups' must "
+                            "equal in_channels = {}, got {}", s.in_channels, s.groups));
+  if (s.type == LayerType::FC && (s.filter_h != s.in_h || s.filter_w != s.in_w))
+    return fail(fmt::format("an fc layer's filter covers its whole input: filter {}x{} but input "
+                            "{}x{}", s.filter_h, s.filter_w, s.in_h, s.in_w));
   const std::int64_t eff_h = s.dilation_h * (s.filter_h - 1) + 1;
   const std::int64_t eff_w = s.dilation_w * (s.filter_w - 1) + 1;
   const std::int64_t span_h = s.in_h + s.pad_top + s.pad_bottom;

@@ -335,3 +335,40 @@ TEST(ErrorsLayer, WithBatchValidatesTheNewBatch) {
 
 }  // namespace
 }  // namespace erg
+
+namespace erg {
+namespace {
+
+TEST(ErrorsLayerKinds, DepthwiseNeedsOneInputChannelPerGroup) {
+  LayerSpec s;
+  s.name = "dw";
+  s.type = LayerType::Depthwise;
+  s.in_channels = s.out_channels = 8;
+  s.groups = 4;
+  s.in_h = s.in_w = 5;
+  s.filter_h = s.filter_w = 3;
+  auto l = Layer::make(s);
+  ASSERT_FALSE(l.ok());
+  EXPECT_NE(l.error().message.find("'groups' must equal in_channels = 8"), std::string::npos)
+      << l.error().message;
+  s.groups = 8;
+  EXPECT_TRUE(Layer::make(s).ok());
+}
+
+TEST(ErrorsLayerKinds, FcFilterCoversTheInput) {
+  LayerSpec s;
+  s.name = "fc";
+  s.type = LayerType::FC;
+  s.in_channels = 16;
+  s.out_channels = 4;
+  s.in_h = s.in_w = 2;
+  s.filter_h = s.filter_w = 1;
+  auto l = Layer::make(s);
+  ASSERT_FALSE(l.ok());
+  EXPECT_NE(l.error().message.find("filter covers its whole input"), std::string::npos);
+  s.filter_h = s.filter_w = 2;
+  EXPECT_TRUE(Layer::make(s).ok());
+}
+
+}  // namespace
+}  // namespace erg
