@@ -31,9 +31,9 @@ namespace erg {
 // REQUIRES: validate_mapping(layer, arch, mapping).ok()
 Counts analytical_counts(const Layer& layer, const Arch& arch, const Mapping& mapping);
 
-// Energy breakdown of one layer. Every total is a view of `by_level_tensor`.
+// Energy breakdown of one layer. Every total is a view of `storage` and `network`.
 struct Energy {
-  // by_level_tensor[level][tensor]: storage accesses of that tensor at that level.
+  // storage[level][tensor]: accesses of that tensor at that level.
   std::vector<std::array<double, kNumTensors>> storage;
   // network[level][tensor]: sibling hops at that level (the level's network).
   std::vector<std::array<double, kNumTensors>> network;

@@ -25,7 +25,7 @@ Result<Dataflow> parse_dataflow(const std::string& s);
 // Does the mapping obey the dataflow's rules? The message names the broken rule.
 Status check_dataflow(Dataflow df, const Layer& layer, const Arch& arch, const Mapping& mapping);
 
-// The row-stationary parameters of reference §3, read back from an RS mapping.
+// The row-stationary parameters of reference §3 (m, n, e, p, q, r, t).
 struct RsParams {
   std::int64_t m = 1, n = 1, e = 1, p = 1, q = 1, r = 1, t = 1;
 };
