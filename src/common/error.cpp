@@ -10,14 +10,19 @@ std::string Error::to_string() const {
   if (!file.empty()) {
     out += file;
     if (line > 0) {
-      out += ":" + std::to_string(line);
-      if (column > 0) out += ":" + std::to_string(column);
+      out += ':';
+      out += std::to_string(line);
+      if (column > 0) {
+        out += ':';
+        out += std::to_string(column);
+      }
     }
     out += ": ";
   }
   out += message;
   if (!source_line.empty()) {
-    out += "\n  " + source_line;
+    out += "\n  ";
+    out += source_line;
     if (column > 0) out += "\n  " + std::string(static_cast<std::size_t>(column - 1), ' ') + "^";
   }
   return out;

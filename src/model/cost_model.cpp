@@ -28,7 +28,7 @@ using detail::Nest;
 
 namespace {
 
-using u128 = unsigned __int128;
+__extension__ typedef unsigned __int128 u128;  // sums of products of 64-bit counts
 
 std::uint64_t narrow(u128 v) {
   // Counts are bounded by the (validated) size of the padded nest times a small factor; a value
