@@ -121,7 +121,7 @@ Status check_dataflow(Dataflow df, const Layer& layer, const Arch& arch, const M
       if (factor_at(B.temporal, Dim::Q) < layer.dim(Dim::Q))
         return fail("each PE slides along a whole ofmap row: all of Q in the buffer level");
       const auto& bt = B.temporal;
-      for (auto it = bt.rbegin(); it != bt.rend(); ++it) {
+      for (auto it = bt.rbegin(); it != bt.rend() && layer.dim(Dim::Q) > 1; ++it) {
         if (it->factor == 1) continue;
         if (it->dim != Dim::Q)
           return fail("Q must be the innermost buffer loop (the ifmap window slides in the PE)");
