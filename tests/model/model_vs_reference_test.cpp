@@ -1,6 +1,8 @@
 // The analytical model's counts equal the literal reference evaluator's, exactly.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "erg/cost_model.h"
@@ -22,10 +24,19 @@ std::string counts_text(const Counts& c) {
   return s;
 }
 
+std::uint64_t env_or(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::strtoull(v, nullptr, 10) : fallback;
+}
+
+// 1200 cases by default; ERG_EQUALITY_CASES and ERG_EQUALITY_MAX_ITERATIONS run a larger sweep,
+// e.g. ERG_EQUALITY_CASES=20000 ERG_EQUALITY_MAX_ITERATIONS=40000.
 TEST(ModelVsReference, ThousandRandomCasesMatchExactly) {
-  int checked = 0;
-  for (std::uint64_t seed = 1; seed <= 1200; ++seed) {
-    const testing::Case c = testing::random_case(seed);
+  const std::uint64_t cases = env_or("ERG_EQUALITY_CASES", 1200);
+  const std::uint64_t max_iterations = env_or("ERG_EQUALITY_MAX_ITERATIONS", 6000);
+  std::uint64_t checked = 0;
+  for (std::uint64_t seed = 1; seed <= cases; ++seed) {
+    const testing::Case c = testing::random_case(seed, max_iterations);
     ASSERT_TRUE(validate_mapping(c.layer, c.arch, c.mapping).ok())
         << validate_mapping(c.layer, c.arch, c.mapping).error().message << "\n"
         << testing::describe(c);
@@ -38,7 +49,8 @@ TEST(ModelVsReference, ThousandRandomCasesMatchExactly) {
                                   << counts_text(ref.value());
     ++checked;
   }
-  EXPECT_EQ(checked, 1200);
+  EXPECT_EQ(checked, cases);
+  EXPECT_GE(checked, 1000u);
 }
 
 }  // namespace
