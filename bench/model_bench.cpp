@@ -46,8 +46,10 @@ void BM_ReferenceVsAnalytical(benchmark::State& state) {
   const Mapping m = simple_mapping(Dataflow::RS, layer, f.arch).value();
   const bool reference = state.range(0) == 1;
   for (auto _ : state) {
-    if (reference) benchmark::DoNotOptimize(reference_counts(layer, f.arch, m));
-    else benchmark::DoNotOptimize(analytical_counts(layer, f.arch, m));
+    if (reference)
+      benchmark::DoNotOptimize(reference_counts(layer, f.arch, m));
+    else
+      benchmark::DoNotOptimize(analytical_counts(layer, f.arch, m));
   }
   state.SetLabel(reference ? "reference" : "analytical");
 }

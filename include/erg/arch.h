@@ -21,8 +21,8 @@ namespace erg {
 
 // How a level stores a tensor when data is sparse (reference §5 and seed 004 §III-D).
 enum class Compression : std::uint8_t {
-  None,     // every word is moved
-  SigMap,   // significance map: one flag bit per value, plus the value's bits if non-zero
+  None,       // every word is moved
+  SigMap,     // significance map: one flag bit per value, plus the value's bits if non-zero
   RunLength,  // run-length: (zero-run, value) code words; see rle_run_bits
 };
 std::string_view compression_name(Compression c);
@@ -36,17 +36,17 @@ struct StorageLevel {
   std::uint64_t capacity = 0;
   std::array<std::uint64_t, kNumTensors> capacity_per_tensor{0, 0, 0};
   int word_bits = 16;
-  double read_energy = 0;    // one word read (sent to a child or to the parent)
-  double write_energy = 0;   // one word filled from the parent
-  double update_energy = 0;  // one partial sum written back by a child or a MAC
-  double bandwidth = 0;      // words per cycle per instance; 0 = unlimited
+  double read_energy = 0;      // one word read (sent to a child or to the parent)
+  double write_energy = 0;     // one word filled from the parent
+  double update_energy = 0;    // one partial sum written back by a child or a MAC
+  double bandwidth = 0;        // words per cycle per instance; 0 = unlimited
   int mesh_x = 1, mesh_y = 1;  // instances under one instance of the parent level
   // Energy of moving one word between two sibling instances of this level (inter-PE network,
   // Eyeriss's "array" cost), and the name it is reported under.
   double hop_energy = 0;
   std::string network_name;
   std::array<Compression, kNumTensors> compression{Compression::None, Compression::None,
-                                                    Compression::None};
+                                                   Compression::None};
   int rle_run_bits = 5;  // zero-run field width for run-length coding
 
   std::uint64_t instances_per_parent() const {

@@ -37,8 +37,8 @@ struct Energy {
   std::vector<std::array<double, kNumTensors>> storage;
   // network[level][tensor]: sibling hops at that level (the level's network).
   std::vector<std::array<double, kNumTensors>> network;
-  double compute = 0;           // non-skipped MACs × MAC energy × bitwidth scaling
-  double compute_network = 0;   // psum reduction among the MAC units of one instance (ofmap)
+  double compute = 0;          // non-skipped MACs × MAC energy × bitwidth scaling
+  double compute_network = 0;  // psum reduction among the MAC units of one instance (ofmap)
 
   double tensor_total(Tensor t) const;  // data energy of one data type, all levels and networks
   double level_total(int level) const;  // storage energy of one level
@@ -48,10 +48,10 @@ struct Energy {
 };
 
 struct Performance {
-  std::uint64_t cycles = 0;       // max(compute cycles, each level's bandwidth-bound cycles)
+  std::uint64_t cycles = 0;  // max(compute cycles, each level's bandwidth-bound cycles)
   std::uint64_t compute_cycles = 0;
-  double utilization = 0;         // valid MACs / (cycles × MAC units)
-  int active_pes = 0;             // spatial fan-out actually used (product of spatial factors)
+  double utilization = 0;  // valid MACs / (cycles × MAC units)
+  int active_pes = 0;      // spatial fan-out actually used (product of spatial factors)
 };
 
 // Bits moved per element of a tensor stored with a compression scheme at a density

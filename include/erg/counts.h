@@ -27,10 +27,10 @@ struct LevelCounts {
 };
 
 struct Counts {
-  std::vector<LevelCounts> levels;  // one per arch level
-  std::uint64_t macs = 0;           // valid (dense) MACs executed
-  std::uint64_t mac_hops = 0;       // partial sums reduced between MAC units of one instance
-  std::uint64_t compute_cycles = 0; // product of all temporal factors (one MAC per unit per cycle)
+  std::vector<LevelCounts> levels;   // one per arch level
+  std::uint64_t macs = 0;            // valid (dense) MACs executed
+  std::uint64_t mac_hops = 0;        // partial sums reduced between MAC units of one instance
+  std::uint64_t compute_cycles = 0;  // product of all temporal factors (one MAC per unit per cycle)
   friend bool operator==(const Counts&, const Counts&) = default;
 };
 

@@ -15,8 +15,8 @@ namespace erg {
 
 struct EstimateOptions {
   Dataflow dataflow = Dataflow::RS;
-  std::optional<std::int64_t> batch;          // override every layer's N
-  std::optional<int> weight_bits, act_bits;   // override bitwidths (act = inputs and outputs)
+  std::optional<std::int64_t> batch;         // override every layer's N
+  std::optional<int> weight_bits, act_bits;  // override bitwidths (act = inputs and outputs)
   std::optional<double> weight_density, act_density;  // override densities
 };
 

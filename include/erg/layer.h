@@ -2,7 +2,8 @@
 //
 // A layer is the 8-D loop nest
 //   for n<N, g<G, m<M, c<C, p<P, q<Q, r<R, s<S:
-//     O[n][g*M+m][p][q] += W[g*M+m][c][r][s] * I[n][g*C+c][p*Uh + r*Dh - pad_top][q*Uw + s*Dw - pad_left]
+//     O[n][g*M+m][p][q] += W[g*M+m][c][r][s] * I[n][g*C+c][p*Uh + r*Dh - pad_top][q*Uw + s*Dw -
+//     pad_left]
 // where M and C are the output and input channels *per group*, P×Q is the ofmap, R×S the filter,
 // U the stride and D the dilation. Input positions that fall in the padding are zeros that are
 // never stored or moved. CONV, depthwise CONV (C = M = 1 per group), FC (R×S = H×W, P = Q = 1) and
@@ -23,16 +24,16 @@ namespace erg {
 enum class Dim : std::uint8_t { N = 0, G, M, C, P, Q, R, S };
 inline constexpr int kNumDims = 8;
 inline constexpr std::array<Dim, kNumDims> kAllDims = {Dim::N, Dim::G, Dim::M, Dim::C,
-                                                        Dim::P, Dim::Q, Dim::R, Dim::S};
-std::string_view dim_name(Dim d);                       // "N", "G", ...
-std::optional<Dim> parse_dim(std::string_view name);    // case-insensitive
+                                                       Dim::P, Dim::Q, Dim::R, Dim::S};
+std::string_view dim_name(Dim d);                     // "N", "G", ...
+std::optional<Dim> parse_dim(std::string_view name);  // case-insensitive
 
 // The three tensors (data types) of a layer. Outputs include partial sums (psums).
 enum class Tensor : std::uint8_t { Weights = 0, Inputs = 1, Outputs = 2 };
 inline constexpr int kNumTensors = 3;
 inline constexpr std::array<Tensor, kNumTensors> kAllTensors = {Tensor::Weights, Tensor::Inputs,
-                                                                 Tensor::Outputs};
-std::string_view tensor_name(Tensor t);                 // "weights", "inputs", "outputs"
+                                                                Tensor::Outputs};
+std::string_view tensor_name(Tensor t);                  // "weights", "inputs", "outputs"
 std::optional<Tensor> parse_tensor(std::string_view s);  // also accepts ifmap/ofmap/psum/filter
 
 // True when the tensor's index depends on the dimension (its projection).

@@ -176,7 +176,8 @@ void setup_estimate(CLI::App& app, Args& a) {
 Status save_mappings(const NetworkEstimate& est, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return make_error("--save-mappings: cannot create directory '" + dir + "': " + ec.message());
+  if (ec)
+    return make_error("--save-mappings: cannot create directory '" + dir + "': " + ec.message());
   for (const LayerResult& r : est.layers) {
     std::string stem = r.layer.name();
     for (char& c : stem)

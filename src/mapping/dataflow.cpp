@@ -6,12 +6,12 @@
 // place work on it). With only two levels, the buffer's spatial loops place work on MAC units.
 #include "erg/dataflow.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <limits>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "erg/cost_model.h"
 
@@ -51,20 +51,27 @@ std::string dims_text(std::initializer_list<Dim> dims) {
 
 std::string_view dataflow_name(Dataflow d) {
   switch (d) {
-    case Dataflow::RS: return "rs";
-    case Dataflow::WS: return "ws";
-    case Dataflow::OS_A: return "os_a";
-    case Dataflow::OS_B: return "os_b";
-    case Dataflow::OS_C: return "os_c";
-    case Dataflow::NLR: return "nlr";
-    case Dataflow::Free: return "free";
+    case Dataflow::RS:
+      return "rs";
+    case Dataflow::WS:
+      return "ws";
+    case Dataflow::OS_A:
+      return "os_a";
+    case Dataflow::OS_B:
+      return "os_b";
+    case Dataflow::OS_C:
+      return "os_c";
+    case Dataflow::NLR:
+      return "nlr";
+    case Dataflow::Free:
+      return "free";
   }
   return "rs";
 }
 
 const std::vector<std::string>& dataflow_names() {
-  static const std::vector<std::string> names = {"rs", "ws", "os", "os_a", "os_b", "os_c", "nlr",
-                                                 "free"};
+  static const std::vector<std::string> names = {"rs",   "ws",   "os",  "os_a",
+                                                 "os_b", "os_c", "nlr", "free"};
   return names;
 }
 
@@ -74,16 +81,18 @@ Result<Dataflow> parse_dataflow(const std::string& s) {
   for (Dataflow d : {Dataflow::RS, Dataflow::WS, Dataflow::OS_A, Dataflow::OS_B, Dataflow::OS_C,
                      Dataflow::NLR, Dataflow::Free})
     if (l == dataflow_name(d)) return d;
-  return make_error(fmt::format("unknown dataflow '{}'{}; choose one of rs, ws, os (= os_b), os_a, "
-                                "os_b, os_c, nlr, free",
-                                s, did_you_mean(s, dataflow_names())));
+  return make_error(
+      fmt::format("unknown dataflow '{}'{}; choose one of rs, ws, os (= os_b), os_a, "
+                  "os_b, os_c, nlr, free",
+                  s, did_you_mean(s, dataflow_names())));
 }
 
 Status check_dataflow(Dataflow df, const Layer& layer, const Arch& arch, const Mapping& m) {
   if (df == Dataflow::Free) return Ok{};
   const int L = arch.num_levels();
-  if (L < 2) return make_error(fmt::format("dataflow '{}' needs an arch with a buffer level",
-                                           dataflow_name(df)));
+  if (L < 2)
+    return make_error(
+        fmt::format("dataflow '{}' needs an arch with a buffer level", dataflow_name(df)));
   const bool has_pe = L >= 3;
   const int buf = has_pe ? L - 2 : L - 1;
   const int pe = L - 1;
@@ -99,23 +108,26 @@ Status check_dataflow(Dataflow df, const Layer& layer, const Arch& arch, const M
     for (const auto* v : {&m.levels[lv].spatial_x, &m.levels[lv].spatial_y})
       for (const Loop& l : *v)
         if (l.factor > 1)
-          return fail(fmt::format("only the buffer level '{}' may have spatial loops (level '{}' "
-                                  "has {}{})", arch.levels[buf].name, arch.levels[lv].name,
-                                  dim_name(l.dim), l.factor));
+          return fail(
+              fmt::format("only the buffer level '{}' may have spatial loops (level '{}' "
+                          "has {}{})",
+                          arch.levels[buf].name, arch.levels[lv].name, dim_name(l.dim), l.factor));
   }
   switch (df) {
     case Dataflow::RS: {
       if (!has_pe) return fail("row stationary needs per-PE storage (three levels)");
       const LevelMapping& P = m.levels[pe];
       if (!only_dims(P.temporal, {Dim::C, Dim::M, Dim::S}))
-        return fail("a PE's loops may only interleave channels (q), filters (p) and one filter "
-                    "row (S)");
+        return fail(
+            "a PE's loops may only interleave channels (q), filters (p) and one filter "
+            "row (S)");
       if (factor_at(P.temporal, Dim::S) != layer.dim(Dim::S))
         return fail("each PE must hold a whole filter row: all of S in the PE level");
       if (!only_dims(B.spatial_y, {Dim::R, Dim::C, Dim::M}) ||
           !only_dims(B.spatial_x, {Dim::P, Dim::C, Dim::M, Dim::R}))
-        return fail("the PE array holds filter rows (R) and ofmap rows (P = e) per PE set, "
-                    "replicated over channels (r) and filters (t) only");
+        return fail(
+            "the PE array holds filter rows (R) and ofmap rows (P = e) per PE set, "
+            "replicated over channels (r) and filters (t) only");
       if (factor_at(spatial, Dim::R) * factor_at(B.temporal, Dim::R) < layer.dim(Dim::R))
         return fail("filter rows (R) must be in the PE set (spatial), folded only in the buffer");
       if (factor_at(B.temporal, Dim::Q) < layer.dim(Dim::Q))
@@ -134,8 +146,7 @@ Status check_dataflow(Dataflow df, const Layer& layer, const Arch& arch, const M
     case Dataflow::WS: {
       if (has_pe) {
         const LevelMapping& P = m.levels[pe];
-        if (P.keeps[1] || P.keeps[2] || !P.keeps[0])
-          return fail("each PE keeps weights only");
+        if (P.keeps[1] || P.keeps[2] || !P.keeps[0]) return fail("each PE keeps weights only");
         if (!only_dims(P.temporal, {Dim::N, Dim::P, Dim::Q}))
           return fail("a PE's loops may only reuse its weights (N, P, Q)");
       }
@@ -262,7 +273,8 @@ Result<Mapping> rs_mapping(const Layer& layer, const Arch& arch, const RsParams&
   if (p.m < 1 || p.n < 1 || p.e < 1 || p.p < 1 || p.q < 1 || p.r < 1 || p.t < 1)
     return make_error("RS parameters must be positive");
   if (p.q * p.r > C) return make_error(fmt::format("RS: q·r = {} exceeds C = {}", p.q * p.r, C));
-  if (p.p * p.t > p.m) return make_error(fmt::format("RS: p·t = {} exceeds m = {}", p.p * p.t, p.m));
+  if (p.p * p.t > p.m)
+    return make_error(fmt::format("RS: p·t = {} exceeds m = {}", p.p * p.t, p.m));
   if (p.m > M) return make_error(fmt::format("RS: m = {} exceeds M = {}", p.m, M));
   if (p.e > E) return make_error(fmt::format("RS: e = {} exceeds E = {}", p.e, E));
   if (p.n > N) return make_error(fmt::format("RS: n = {} exceeds N = {}", p.n, N));
@@ -272,11 +284,19 @@ Result<Mapping> rs_mapping(const Layer& layer, const Arch& arch, const RsParams&
   // Replicate sets (r over channels, t over filters): along Y while they fit, then along X.
   std::int64_t ry = 1, ty = 1;
   std::int64_t rx = p.r, tx = p.t;
-  while (rx > 1 && r_rows * ry * 2 <= sh.rows && rx % 2 == 0) { ry *= 2; rx /= 2; }
-  while (tx > 1 && r_rows * ry * ty * 2 <= sh.rows && tx % 2 == 0) { ty *= 2; tx /= 2; }
+  while (rx > 1 && r_rows * ry * 2 <= sh.rows && rx % 2 == 0) {
+    ry *= 2;
+    rx /= 2;
+  }
+  while (tx > 1 && r_rows * ry * ty * 2 <= sh.rows && tx % 2 == 0) {
+    ty *= 2;
+    tx /= 2;
+  }
   if (r_rows * ry * ty > sh.rows || p.e * rx * tx > sh.cols)
-    return make_error(fmt::format("RS: the PE sets ({} x {} per set, r = {}, t = {}) do not fit "
-                                  "the {} x {} array", r_rows, p.e, p.r, p.t, sh.rows, sh.cols));
+    return make_error(
+        fmt::format("RS: the PE sets ({} x {} per set, r = {}, t = {}) do not fit "
+                    "the {} x {} array",
+                    r_rows, p.e, p.r, p.t, sh.rows, sh.cols));
   Mapping m;
   m.levels.resize(static_cast<std::size_t>(arch.num_levels()));
   default_keeps(arch, m);
@@ -341,12 +361,24 @@ Result<Mapping> simple_mapping(Dataflow df, const Layer& layer, const Arch& arch
       // Spread two dimensions over the array (Y, X), then tile the rest in the buffer.
       std::vector<std::pair<Dim, Dim>> spreads;
       switch (df) {
-        case Dataflow::WS: spreads = {{Dim::C, Dim::M}, {Dim::R, Dim::M}, {Dim::C, Dim::S}}; break;
-        case Dataflow::NLR: spreads = {{Dim::C, Dim::M}}; break;
-        case Dataflow::OS_A: spreads = {{Dim::P, Dim::Q}}; break;
-        case Dataflow::OS_B: spreads = {{Dim::P, Dim::M}, {Dim::Q, Dim::M}}; break;
-        case Dataflow::OS_C: spreads = {{Dim::N, Dim::M}, {Dim::G, Dim::M}}; break;
-        default: spreads = {{Dim::R, Dim::P}, {Dim::C, Dim::M}, {Dim::P, Dim::M}}; break;
+        case Dataflow::WS:
+          spreads = {{Dim::C, Dim::M}, {Dim::R, Dim::M}, {Dim::C, Dim::S}};
+          break;
+        case Dataflow::NLR:
+          spreads = {{Dim::C, Dim::M}};
+          break;
+        case Dataflow::OS_A:
+          spreads = {{Dim::P, Dim::Q}};
+          break;
+        case Dataflow::OS_B:
+          spreads = {{Dim::P, Dim::M}, {Dim::Q, Dim::M}};
+          break;
+        case Dataflow::OS_C:
+          spreads = {{Dim::N, Dim::M}, {Dim::G, Dim::M}};
+          break;
+        default:
+          spreads = {{Dim::R, Dim::P}, {Dim::C, Dim::M}, {Dim::P, Dim::M}};
+          break;
       }
       for (auto [dy, dx] : spreads) {
         const std::int64_t fy = std::min<std::int64_t>(layer.dim(dy), sh.rows);
@@ -401,8 +433,8 @@ Result<Mapping> simple_mapping(Dataflow df, const Layer& layer, const Arch& arch
                 push(B.temporal, d, f);
                 done[static_cast<int>(d)] *= f;
               }
-              fill_outer(layer, m, {Dim::G, Dim::N, Dim::M, Dim::C, Dim::P, Dim::Q, Dim::R,
-                                    Dim::S});
+              fill_outer(layer, m,
+                         {Dim::G, Dim::N, Dim::M, Dim::C, Dim::P, Dim::Q, Dim::R, Dim::S});
               best.offer(df, layer, arch, m);
             }
       }

@@ -1,8 +1,8 @@
 #include "erg/mapping.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "model/nest.h"
 
@@ -37,13 +37,13 @@ std::array<std::uint64_t, kNumTensors> tile_words(const Layer& layer, const Arch
     ext[static_cast<int>(d)] = std::min(ext[static_cast<int>(d)], layer.dim(d));
   auto e = [&](Dim d) { return static_cast<std::uint64_t>(ext[static_cast<int>(d)]); };
   const std::uint64_t rows = static_cast<std::uint64_t>(std::min<std::int64_t>(
-      layer.in_h(), detail::strided_span_count(ext[static_cast<int>(Dim::P)],
-                                               ext[static_cast<int>(Dim::R)], layer.stride_h(),
-                                               layer.dilation_h())));
+      layer.in_h(),
+      detail::strided_span_count(ext[static_cast<int>(Dim::P)], ext[static_cast<int>(Dim::R)],
+                                 layer.stride_h(), layer.dilation_h())));
   const std::uint64_t cols = static_cast<std::uint64_t>(std::min<std::int64_t>(
-      layer.in_w(), detail::strided_span_count(ext[static_cast<int>(Dim::Q)],
-                                               ext[static_cast<int>(Dim::S)], layer.stride_w(),
-                                               layer.dilation_w())));
+      layer.in_w(),
+      detail::strided_span_count(ext[static_cast<int>(Dim::Q)], ext[static_cast<int>(Dim::S)],
+                                 layer.stride_w(), layer.dilation_w())));
   std::array<std::uint64_t, kNumTensors> elems = {
       e(Dim::G) * e(Dim::M) * e(Dim::C) * e(Dim::R) * e(Dim::S),
       e(Dim::N) * e(Dim::G) * e(Dim::C) * rows * cols,
@@ -53,7 +53,8 @@ std::array<std::uint64_t, kNumTensors> tile_words(const Layer& layer, const Arch
   for (Tensor t : kAllTensors) {
     const int ti = static_cast<int>(t);
     const std::uint64_t bits = static_cast<std::uint64_t>(layer.format(t).bits);
-    words[ti] = (elems[ti] * bits + static_cast<std::uint64_t>(wb) - 1) / static_cast<std::uint64_t>(wb);
+    words[ti] =
+        (elems[ti] * bits + static_cast<std::uint64_t>(wb) - 1) / static_cast<std::uint64_t>(wb);
   }
   return words;
 }
@@ -74,11 +75,14 @@ Status validate_mapping(const Layer& layer, const Arch& arch, const Mapping& map
         if (l.factor < 1)
           return make_error(fmt::format("level '{}': loop {} has factor {}; factors must be >= 1",
                                         name, dim_name(l.dim), l.factor));
-        auto p = checked_mul(product[static_cast<int>(l.dim)], static_cast<std::uint64_t>(l.factor));
+        auto p =
+            checked_mul(product[static_cast<int>(l.dim)], static_cast<std::uint64_t>(l.factor));
         auto q = checked_mul(padded, static_cast<std::uint64_t>(l.factor));
         if (!p || !q || *q > kMaxPaddedIterations)
-          return make_error(fmt::format("level '{}': loop factors are absurdly large (the padded "
-                                        "nest exceeds 2^60 iterations)", name));
+          return make_error(
+              fmt::format("level '{}': loop factors are absurdly large (the padded "
+                          "nest exceeds 2^60 iterations)",
+                          name));
         product[static_cast<int>(l.dim)] = *p;
         padded = *q;
       }
@@ -89,7 +93,8 @@ Status validate_mapping(const Layer& layer, const Arch& arch, const Mapping& map
     const bool innermost = lv + 1 == L;
     const int cx = innermost ? arch.compute.mesh_x : arch.levels[lv + 1].mesh_x;
     const int cy = innermost ? arch.compute.mesh_y : arch.levels[lv + 1].mesh_y;
-    const std::string below = innermost ? "MAC units" : "'" + arch.levels[lv + 1].name + "' instances";
+    const std::string below =
+        innermost ? "MAC units" : "'" + arch.levels[lv + 1].name + "' instances";
     if (sx > static_cast<std::uint64_t>(cx))
       return make_error(fmt::format("level '{}': spatial_x uses {} but only {} {} per '{}' along X",
                                     name, sx, cx, below, name));
@@ -120,9 +125,10 @@ Status validate_mapping(const Layer& layer, const Arch& arch, const Mapping& map
       for (Tensor t : kAllTensors) {
         const int ti = static_cast<int>(t);
         if (keeps[ti] && s.capacity_per_tensor[ti] > 0 && words[ti] > s.capacity_per_tensor[ti])
-          return make_error(fmt::format("level '{}': the {} tile needs {} words but the level holds "
-                                        "{}", s.name, tensor_name(t), words[ti],
-                                        s.capacity_per_tensor[ti]));
+          return make_error(
+              fmt::format("level '{}': the {} tile needs {} words but the level holds "
+                          "{}",
+                          s.name, tensor_name(t), words[ti], s.capacity_per_tensor[ti]));
       }
     } else if (s.capacity > 0) {
       std::uint64_t sum = 0;
@@ -145,7 +151,8 @@ std::string loop_nest_string(const Layer& layer, const Arch& arch, const Mapping
     const LevelMapping& m = mapping.levels[lv];
     std::string keeps;
     for (Tensor t : kAllTensors)
-      if (m.keeps[static_cast<int>(t)]) keeps += keeps.empty() ? std::string(tensor_name(t)) : ", " + std::string(tensor_name(t));
+      if (m.keeps[static_cast<int>(t)])
+        keeps += keeps.empty() ? std::string(tensor_name(t)) : ", " + std::string(tensor_name(t));
     out += fmt::format("{:<{}}  {}[keeps: {}]\n", arch.levels[lv].name, width,
                        std::string(static_cast<std::size_t>(depth) * 2, ' '),
                        keeps.empty() ? "nothing" : keeps);

@@ -9,9 +9,9 @@
 // loops are independent, so a sum over all loop indices of a product over groups is the product of
 // per-group sums. Fills are Σ|tile_t| − Σ|tile_t ∩ tile_{t−1}|; every step t−1 → t is a step of
 // one time loop k with all time loops inside k wrapping from their last index to 0, so the second
-// sum is a sum over k of a product of per-group sums. Each per-group sum enumerates only the indices
-// of that group's loops: cheap, and exact, including clipping at the edges, padding, strides,
-// dilation and imperfect factors.
+// sum is a sum over k of a product of per-group sums. Each per-group sum enumerates only the
+// indices of that group's loops: cheap, and exact, including clipping at the edges, padding,
+// strides, dilation and imperfect factors.
 #include "erg/cost_model.h"
 
 #include <algorithm>
@@ -63,9 +63,15 @@ std::int64_t intersect_count(const PosSet& a, const PosSet& b) {
   auto i = a.v.begin();
   auto j = b.v.begin();
   while (i != a.v.end() && j != b.v.end()) {
-    if (*i < *j) ++i;
-    else if (*j < *i) ++j;
-    else { ++n; ++i; ++j; }
+    if (*i < *j)
+      ++i;
+    else if (*j < *i)
+      ++j;
+    else {
+      ++n;
+      ++i;
+      ++j;
+    }
   }
   return n;
 }
@@ -229,8 +235,7 @@ class Summer {
       }
       std::vector<Choice> ch;
       for (int i = 0; i < static_cast<int>(nest_.loops.size()); ++i)
-        if (!box[i] && in_group(g, nest_.loops[i].dim))
-          ch.push_back({i, nest_.loops[i].factor, 3});
+        if (!box[i] && in_group(g, nest_.loops[i].dim)) ch.push_back({i, nest_.loops[i].factor, 3});
       total *= group_sum(g, ch, box, box, /*intersect=*/false);
       if (total == 0) return 0;
     }
@@ -317,10 +322,18 @@ class Summer {
         const FlatLoop& l = nest_.loops[ch[j].loop];
         std::int64_t ia = idx[j], ib = idx[j];
         switch (ch[j].mode) {
-          case 1: ia = idx[j] + 1; break;
-          case 2: ia = 0; ib = l.factor - 1; break;
-          case 3: ib = 0; break;  // before side: in box (no offset)
-          default: break;
+          case 1:
+            ia = idx[j] + 1;
+            break;
+          case 2:
+            ia = 0;
+            ib = l.factor - 1;
+            break;
+          case 3:
+            ib = 0;
+            break;  // before side: in box (no offset)
+          default:
+            break;
         }
         const bool first = l.dim == g.d0;
         (first ? oa0 : oa1) += ia * l.stride;
@@ -333,9 +346,9 @@ class Summer {
         sliding(a0, a1, g.u, g.dil, g.pad, g.extent, ha);
       }
       if (!intersect) {
-        value = g.kind == GroupKind::Single      ? a0.size()
-                : g.kind == GroupKind::Sliding   ? ha.size()
-                                                 : (a0.empty() ? 0 : 1);
+        value = g.kind == GroupKind::Single    ? a0.size()
+                : g.kind == GroupKind::Sliding ? ha.size()
+                                               : (a0.empty() ? 0 : 1);
       } else {
         positions(pb0, ob0, b0, b0s);
         switch (g.kind) {
@@ -399,7 +412,8 @@ Counts analytical_counts(const Layer& layer, const Arch& arch, const Mapping& ma
       const std::vector<char> child = mask_levels_from(nest, i);
       std::vector<char> uni = child;
       for (std::size_t j = 0; j < nest.loops.size(); ++j)
-        if (nest.loops[j].spatial && nest.loops[j].level >= a && nest.loops[j].level < i) uni[j] = 1;
+        if (nest.loops[j].spatial && nest.loops[j].level >= a && nest.loops[j].level < i)
+          uni[j] = 1;
       const u128 child_size = sum.size_sum(child);
       const u128 child_self = sum.transition_sum(child, child);
       const u128 child_entries = child_size - child_self;
@@ -437,8 +451,10 @@ Counts analytical_counts(const Layer& layer, const Arch& arch, const Mapping& ma
     if (t == Tensor::Outputs) {
       acc.updates += per_step;
       const std::uint64_t reduced = c.macs - per_step;
-      if (kj + 1 < L) c.levels[kj + 1].tensor[ti].hops += reduced;
-      else c.mac_hops += reduced;
+      if (kj + 1 < L)
+        c.levels[kj + 1].tensor[ti].hops += reduced;
+      else
+        c.mac_hops += reduced;
     }
   }
   return c;

@@ -75,7 +75,8 @@ Energy energy_from_counts(const Layer& layer, const Arch& arch, const Counts& co
   }
   const double ref = arch.compute.reference_bits;
   e.compute = layer.nonzero_macs() * arch.compute.mac_energy *
-              (layer.format(Tensor::Weights).bits * layer.format(Tensor::Inputs).bits) / (ref * ref);
+              (layer.format(Tensor::Weights).bits * layer.format(Tensor::Inputs).bits) /
+              (ref * ref);
   e.compute_network = static_cast<double>(counts.mac_hops) * arch.compute.hop_energy *
                       layer.format(Tensor::Outputs).bits / ref;
   return e;
@@ -93,8 +94,8 @@ Performance performance_from_counts(const Layer& layer, const Arch& arch, const 
     for (const auto& a : counts.levels[lv].tensor)
       words += static_cast<double>(a.reads + a.writes + a.updates);
     const double per_instance = words / static_cast<double>(arch.instances(lv));
-    cycles = std::max<std::uint64_t>(cycles,
-                                     static_cast<std::uint64_t>(std::ceil(per_instance / s.bandwidth)));
+    cycles = std::max<std::uint64_t>(
+        cycles, static_cast<std::uint64_t>(std::ceil(per_instance / s.bandwidth)));
   }
   p.cycles = cycles;
   const double units = static_cast<double>(arch.mac_units());

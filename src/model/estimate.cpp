@@ -1,12 +1,12 @@
 #include "erg/estimate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
 #include <thread>
 #include <tuple>
-
-#include <fmt/format.h>
 
 namespace erg {
 
@@ -64,9 +64,8 @@ Result<NetworkEstimate> estimate_network(const Network& net, const Arch& arch,
     for (std::size_t j = next++; j < jobs.size(); j = next++)
       found[j] = simple_mapping(opt.dataflow, layers[jobs[j]], arch);
   };
-  const unsigned n_threads =
-      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                      static_cast<unsigned>(jobs.size())));
+  const unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
+                                                             static_cast<unsigned>(jobs.size())));
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < n_threads; ++t) pool.emplace_back(worker);
   worker();

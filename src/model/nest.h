@@ -22,8 +22,8 @@ struct FlatLoop {
 };
 
 struct Nest {
-  std::vector<FlatLoop> loops;  // outermost first: per level, temporal loops then spatial X, Y
-  std::vector<int> level_begin;          // first loop of each level; level_begin[L] = loops.size()
+  std::vector<FlatLoop> loops;   // outermost first: per level, temporal loops then spatial X, Y
+  std::vector<int> level_begin;  // first loop of each level; level_begin[L] = loops.size()
   std::vector<int> level_spatial_begin;  // first spatial loop of each level
   std::array<std::int64_t, kNumDims> bound{};
   std::vector<std::array<bool, kNumTensors>> keeps;  // per level

@@ -2,11 +2,11 @@
 // no counting logic with the analytical model (only the flattening of the mapping into loops).
 #include "erg/reference_evaluator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "erg/cost_model.h"
 #include "model/nest.h"
@@ -56,7 +56,9 @@ class Walker {
     switch (t) {
       case Tensor::Weights:
         return (((D(Dim::G) * B(Dim::M) + D(Dim::M)) * B(Dim::C) + D(Dim::C)) * B(Dim::R) +
-                D(Dim::R)) * B(Dim::S) + D(Dim::S);
+                D(Dim::R)) *
+                   B(Dim::S) +
+               D(Dim::S);
       case Tensor::Inputs: {
         const std::int64_t h =
             D(Dim::P) * layer_.stride_h() + D(Dim::R) * layer_.dilation_h() - layer_.pad_top();
@@ -64,11 +66,14 @@ class Walker {
             D(Dim::Q) * layer_.stride_w() + D(Dim::S) * layer_.dilation_w() - layer_.pad_left();
         if (h < 0 || h >= layer_.in_h() || w < 0 || w >= layer_.in_w()) return -1;
         return (((D(Dim::N) * B(Dim::G) + D(Dim::G)) * B(Dim::C) + D(Dim::C)) * layer_.in_h() + h) *
-                   layer_.in_w() + w;
+                   layer_.in_w() +
+               w;
       }
       case Tensor::Outputs:
         return (((D(Dim::N) * B(Dim::G) + D(Dim::G)) * B(Dim::M) + D(Dim::M)) * B(Dim::P) +
-                D(Dim::P)) * B(Dim::Q) + D(Dim::Q);
+                D(Dim::P)) *
+                   B(Dim::Q) +
+               D(Dim::Q);
     }
     return -1;
   }
@@ -115,8 +120,10 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
   std::uint64_t padded = 1;
   for (const auto& l : nest.loops) padded *= static_cast<std::uint64_t>(l.factor);
   if (padded > limits.max_macs)
-    return make_error(fmt::format("reference evaluator: the nest has {} iterations, above the "
-                                  "limit of {}", padded, limits.max_macs));
+    return make_error(
+        fmt::format("reference evaluator: the nest has {} iterations, above the "
+                    "limit of {}",
+                    padded, limits.max_macs));
   const int L = nest.num_levels;
   const int nl = static_cast<int>(nest.loops.size());
   Counts c;
@@ -152,8 +159,10 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
 
     for (std::size_t k = 1; k < keep.size(); ++k) {
       const int a = keep[k - 1], i = keep[k];
-      const auto time = select([&](const detail::FlatLoop& l) { return !l.spatial && l.level < i; });
-      const auto parent = select([&](const detail::FlatLoop& l) { return l.spatial && l.level < a; });
+      const auto time =
+          select([&](const detail::FlatLoop& l) { return !l.spatial && l.level < i; });
+      const auto parent =
+          select([&](const detail::FlatLoop& l) { return l.spatial && l.level < a; });
       const auto sigma = select(
           [&](const detail::FlatLoop& l) { return l.spatial && l.level >= a && l.level < i; });
       const auto box = select([&](const detail::FlatLoop& l) { return l.level >= i; });
@@ -161,7 +170,8 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
       for (int p : parent) n_parent *= nest.loops[p].factor;
       for (int s : sigma) n_sigma *= nest.loops[s].factor;
 
-      std::vector<ElementSet> held(static_cast<std::size_t>(n_parent * n_sigma), ElementSet(n_elem));
+      std::vector<ElementSet> held(static_cast<std::size_t>(n_parent * n_sigma),
+                                   ElementSet(n_elem));
       std::vector<ElementSet> uheld(static_cast<std::size_t>(n_parent), ElementSet(n_elem));
       // Outputs: elements each parent instance has served to its children so far.
       std::vector<ElementSet> seen(t == Tensor::Outputs ? static_cast<std::size_t>(n_parent) : 0,
@@ -243,7 +253,8 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
     // MAC operands under the innermost keeping level.
     const int kj = keep.back();
     const auto inst = select([&](const detail::FlatLoop& l) { return l.spatial && l.level < kj; });
-    const auto units = select([&](const detail::FlatLoop& l) { return l.spatial && l.level >= kj; });
+    const auto units =
+        select([&](const detail::FlatLoop& l) { return l.spatial && l.level >= kj; });
     ElementSet step(n_elem);
     TensorAccess& acc = c.levels[kj].tensor[ti];
     std::uint64_t products = 0, distinct = 0;
@@ -262,8 +273,10 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
     acc.reads += distinct;
     if (t == Tensor::Outputs) {
       acc.updates += distinct;
-      if (kj + 1 < L) c.levels[kj + 1].tensor[ti].hops += products - distinct;
-      else c.mac_hops += products - distinct;
+      if (kj + 1 < L)
+        c.levels[kj + 1].tensor[ti].hops += products - distinct;
+      else
+        c.mac_hops += products - distinct;
     }
   }
   (void)arch;

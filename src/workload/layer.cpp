@@ -1,10 +1,10 @@
 #include "erg/layer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace erg {
 
@@ -60,10 +60,14 @@ bool is_relevant(Tensor t, Dim d) {
 
 std::string_view layer_type_name(LayerType t) {
   switch (t) {
-    case LayerType::Conv: return "conv";
-    case LayerType::Depthwise: return "depthwise";
-    case LayerType::FC: return "fc";
-    case LayerType::MatMul: return "matmul";
+    case LayerType::Conv:
+      return "conv";
+    case LayerType::Depthwise:
+      return "depthwise";
+    case LayerType::FC:
+      return "fc";
+    case LayerType::MatMul:
+      return "matmul";
   }
   return "conv";
 }
@@ -89,12 +93,18 @@ Result<Layer> Layer::make(const LayerSpec& s) {
     const char* name;
     std::int64_t v;
   };
-  const Field positive[] = {{"batch", s.batch},           {"in_channels", s.in_channels},
-                            {"out_channels", s.out_channels}, {"in_h", s.in_h},
-                            {"in_w", s.in_w},             {"filter_h", s.filter_h},
-                            {"filter_w", s.filter_w},     {"stride_h", s.stride_h},
-                            {"stride_w", s.stride_w},     {"dilation_h", s.dilation_h},
-                            {"dilation_w", s.dilation_w}, {"groups", s.groups}};
+  const Field positive[] = {{"batch", s.batch},
+                            {"in_channels", s.in_channels},
+                            {"out_channels", s.out_channels},
+                            {"in_h", s.in_h},
+                            {"in_w", s.in_w},
+                            {"filter_h", s.filter_h},
+                            {"filter_w", s.filter_w},
+                            {"stride_h", s.stride_h},
+                            {"stride_w", s.stride_w},
+                            {"dilation_h", s.dilation_h},
+                            {"dilation_w", s.dilation_w},
+                            {"groups", s.groups}};
   for (const auto& f : positive) {
     if (f.v <= 0) return fail(fmt::format("'{}' must be a positive integer, got {}", f.name, f.v));
     if (f.v > kMaxExtent)
@@ -109,17 +119,21 @@ Result<Layer> Layer::make(const LayerSpec& s) {
     if (f.v > kMaxExtent) return fail(fmt::format("'{}' = {} is absurdly large", f.name, f.v));
   }
   if (s.in_channels % s.groups != 0)
-    return fail(fmt::format("'groups' = {} does not divide in_channels = {}", s.groups,
-                            s.in_channels));
+    return fail(
+        fmt::format("'groups' = {} does not divide in_channels = {}", s.groups, s.in_channels));
   if (s.out_channels % s.groups != 0)
-    return fail(fmt::format("'groups' = {} does not divide out_channels = {}", s.groups,
-                            s.out_channels));
+    return fail(
+        fmt::format("'groups' = {} does not divide out_channels = {}", s.groups, s.out_channels));
   if (s.type == LayerType::Depthwise && s.in_channels != s.groups)
-    return fail(fmt::format("a depthwise layer has one input channel per group: 'groups' must "
-                            "equal in_channels = {}, got {}", s.in_channels, s.groups));
+    return fail(
+        fmt::format("a depthwise layer has one input channel per group: 'groups' must "
+                    "equal in_channels = {}, got {}",
+                    s.in_channels, s.groups));
   if (s.type == LayerType::FC && (s.filter_h != s.in_h || s.filter_w != s.in_w))
-    return fail(fmt::format("an fc layer's filter covers its whole input: filter {}x{} but input "
-                            "{}x{}", s.filter_h, s.filter_w, s.in_h, s.in_w));
+    return fail(
+        fmt::format("an fc layer's filter covers its whole input: filter {}x{} but input "
+                    "{}x{}",
+                    s.filter_h, s.filter_w, s.in_h, s.in_w));
   const std::int64_t eff_h = s.dilation_h * (s.filter_h - 1) + 1;
   const std::int64_t eff_w = s.dilation_w * (s.filter_w - 1) + 1;
   const std::int64_t span_h = s.in_h + s.pad_top + s.pad_bottom;
@@ -141,8 +155,8 @@ Result<Layer> Layer::make(const LayerSpec& s) {
   l.spec_ = s;
   const std::int64_t p = (span_h - eff_h) / s.stride_h + 1;
   const std::int64_t q = (span_w - eff_w) / s.stride_w + 1;
-  l.bounds_ = {s.batch,    s.groups, s.out_channels / s.groups, s.in_channels / s.groups,
-               p,          q,        s.filter_h,                s.filter_w};
+  l.bounds_ = {s.batch,    s.groups,  s.out_channels / s.groups, s.in_channels / s.groups, p, q,
+               s.filter_h, s.filter_w};
   std::uint64_t macs = 1;
   for (auto b : l.bounds_) {
     auto m = checked_mul(macs, static_cast<std::uint64_t>(b));
@@ -155,12 +169,20 @@ Result<Layer> Layer::make(const LayerSpec& s) {
     std::uint64_t parts[5];
     int k = 0;
     if (t == Tensor::Weights) {
-      parts[k++] = s.out_channels; parts[k++] = s.in_channels / s.groups;
-      parts[k++] = s.filter_h; parts[k++] = s.filter_w;
+      parts[k++] = s.out_channels;
+      parts[k++] = s.in_channels / s.groups;
+      parts[k++] = s.filter_h;
+      parts[k++] = s.filter_w;
     } else if (t == Tensor::Inputs) {
-      parts[k++] = s.batch; parts[k++] = s.in_channels; parts[k++] = s.in_h; parts[k++] = s.in_w;
+      parts[k++] = s.batch;
+      parts[k++] = s.in_channels;
+      parts[k++] = s.in_h;
+      parts[k++] = s.in_w;
     } else {
-      parts[k++] = s.batch; parts[k++] = s.out_channels; parts[k++] = p; parts[k++] = q;
+      parts[k++] = s.batch;
+      parts[k++] = s.out_channels;
+      parts[k++] = p;
+      parts[k++] = q;
     }
     for (int i = 0; i < k; ++i) {
       auto m = checked_mul(n, parts[i]);
@@ -173,17 +195,23 @@ Result<Layer> Layer::make(const LayerSpec& s) {
 
 const TensorFormat& Layer::format(Tensor t) const {
   switch (t) {
-    case Tensor::Weights: return spec_.weights;
-    case Tensor::Inputs: return spec_.inputs;
-    default: return spec_.outputs;
+    case Tensor::Weights:
+      return spec_.weights;
+    case Tensor::Inputs:
+      return spec_.inputs;
+    default:
+      return spec_.outputs;
   }
 }
 
 TensorFormat& Layer::format(Tensor t) {
   switch (t) {
-    case Tensor::Weights: return spec_.weights;
-    case Tensor::Inputs: return spec_.inputs;
-    default: return spec_.outputs;
+    case Tensor::Weights:
+      return spec_.weights;
+    case Tensor::Inputs:
+      return spec_.inputs;
+    default:
+      return spec_.outputs;
   }
 }
 

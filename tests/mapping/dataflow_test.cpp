@@ -1,7 +1,8 @@
+#include "erg/dataflow.h"
+
 #include <gtest/gtest.h>
 
 #include "erg/cost_model.h"
-#include "erg/dataflow.h"
 #include "erg/io.h"
 #include "erg/zoo.h"
 
@@ -35,7 +36,8 @@ TEST(Dataflow, NamesParseAndMisspellingsGetAHint) {
 TEST(Dataflow, RsParametersBecomeAMappingThatObeysRs) {
   const Arch a = preset("eyeriss");
   const Layer conv3 = alexnet_layer("conv3");  // 13×13 ofmap, 3×3 filters, 256 → 384
-  // PE set 3 tall × 13 wide; r = 2 sets over channels and t = 2 over filters stacked in Y (12 rows).
+  // PE set 3 tall × 13 wide; r = 2 sets over channels and t = 2 over filters stacked in Y (12
+  // rows).
   RsParams p{/*m=*/32, /*n=*/1, /*e=*/13, /*p=*/8, /*q=*/4, /*r=*/2, /*t=*/2};
   auto m = rs_mapping(conv3, a, p);
   ASSERT_TRUE(m.ok()) << m.error().message;

@@ -1,10 +1,11 @@
 // Hand-counted examples and properties of the analytical model.
+#include "erg/cost_model.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
 
-#include "erg/cost_model.h"
 #include "erg/reference_evaluator.h"
 #include "model/random_cases.h"
 
@@ -105,7 +106,7 @@ TEST(CostModel, SpatialReductionOfPartialSums) {
   EXPECT_EQ(at(c, 0, Tensor::Outputs).updates, 4u);
   EXPECT_EQ(at(c, 1, Tensor::Outputs).hops, 8u);
   EXPECT_EQ(at(c, 1, Tensor::Outputs).reads, 12u + 12u);  // MAC reads + 12 partials sent out
-  EXPECT_EQ(at(c, 1, Tensor::Weights).writes, 3u);          // each PE keeps its tap
+  EXPECT_EQ(at(c, 1, Tensor::Weights).writes, 3u);        // each PE keeps its tap
 }
 
 TEST(CostModel, ImperfectFactorsAreIdleWorkNotData) {

@@ -1,9 +1,8 @@
 // The analytical model's counts equal the literal reference evaluator's, exactly.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "erg/cost_model.h"
 #include "erg/reference_evaluator.h"
@@ -13,8 +12,8 @@ namespace erg {
 namespace {
 
 std::string counts_text(const Counts& c) {
-  std::string s = fmt::format("macs {} mac_hops {} cycles {}\n", c.macs, c.mac_hops,
-                              c.compute_cycles);
+  std::string s =
+      fmt::format("macs {} mac_hops {} cycles {}\n", c.macs, c.mac_hops, c.compute_cycles);
   for (std::size_t lv = 0; lv < c.levels.size(); ++lv)
     for (Tensor t : kAllTensors) {
       const auto& a = c.levels[lv].tensor[static_cast<int>(t)];

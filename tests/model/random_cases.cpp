@@ -1,8 +1,8 @@
 #include "model/random_cases.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace erg::testing {
 
@@ -10,9 +10,7 @@ namespace {
 std::int64_t pick(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) {
   return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
 }
-bool coin(std::mt19937_64& rng, double p = 0.5) {
-  return std::bernoulli_distribution(p)(rng);
-}
+bool coin(std::mt19937_64& rng, double p = 0.5) { return std::bernoulli_distribution(p)(rng); }
 }  // namespace
 
 Layer random_layer(std::mt19937_64& rng) {
