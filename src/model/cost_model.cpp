@@ -289,7 +289,9 @@ class Summer {
             ch.push_back({i, l.factor, 0});
           }
         }
-        const u128 v = group_sum(g, ch, box_after, box_before, /*intersect=*/true);
+        const u128 v = single_disjoint_tiles(g, ch, box_after, box_before)
+                           ? single_transition(g, ch)
+                           : group_sum(g, ch, box_after, box_before, /*intersect=*/true);
         memo.emplace(std::make_pair(gi, key), v);
         prod *= v;
         if (prod == 0) break;
@@ -300,6 +302,34 @@ class Summer {
   }
 
  private:
+  // True when a single-dimension group's tiles at different positions cannot overlap: both sides
+  // use the same contiguous box, and every enumerated loop steps by at least the box length (so
+  // positions are distinct multiples of it). Then a step either keeps the tile or replaces it.
+  bool single_disjoint_tiles(const Group& g, const std::vector<Choice>& ch,
+                             const std::vector<char>& box_a, const std::vector<char>& box_b) const {
+    if (g.kind != GroupKind::Single) return false;
+    for (const Choice& c : ch)
+      if (c.mode == 3) return false;
+    for (std::size_t i = 0; i < nest_.loops.size(); ++i)
+      if (nest_.loops[i].dim == g.d0 && box_a[i] != box_b[i]) return false;
+    const Pattern pat = make_pattern(nest_, g.d0, box_a);
+    if (!pat.contiguous) return false;
+    for (const Choice& c : ch)
+      if (nest_.loops[c.loop].factor > 1 && nest_.loops[c.loop].stride < pat.len) return false;
+    return true;
+  }
+
+  // Σ |tile_after ∩ tile_before| for such a group: zero when the step moves the tile (the stepping
+  // loop is the group's, or one of its loops wraps); otherwise every enumerated combination keeps
+  // its tile, and the tiles partition the dimension, so the sum is the bound.
+  u128 single_transition(const Group& g, const std::vector<Choice>& ch) const {
+    for (const Choice& c : ch) {
+      if (c.mode == 1) return 0;
+      if (c.mode == 2 && nest_.loops[c.loop].factor > 1) return 0;
+    }
+    return static_cast<u128>(nest_.bound[static_cast<int>(g.d0)]);
+  }
+
   u128 group_sum(const Group& g, const std::vector<Choice>& ch, const std::vector<char>& box_a,
                  const std::vector<char>& box_b, bool intersect) {
     const Pattern pa0 = make_pattern(nest_, g.d0, box_a);
