@@ -92,3 +92,25 @@ INSTANTIATE_TEST_SUITE_P(All, EveryDataflow,
 
 }  // namespace
 }  // namespace erg
+
+namespace erg {
+namespace {
+
+TEST(Dataflow, RsLetsFcLayersKeepWeightsAcrossTheBatch) {
+  // FC layers have Q = 1, so RS's "Q innermost in the buffer" rule does not apply, and the buffer
+  // may loop over the batch while each PE keeps its weights: each weight then leaves DRAM once
+  // per batch, not once per image.
+  const Arch a = load_arch("eyeriss").value();
+  const Network net = zoo_network("alexnet").value();
+  const Layer fc6 = net.layers[5].with_batch(16).value();
+  ASSERT_EQ(fc6.name(), "fc6");
+  auto m = simple_mapping(Dataflow::RS, fc6, a);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  const Counts c = analytical_counts(fc6, a, m.value());
+  const std::uint64_t dram_weight_reads = c.levels[0].tensor[0].reads;
+  EXPECT_GE(dram_weight_reads, fc6.weight_count());
+  EXPECT_LT(dram_weight_reads, 2 * fc6.weight_count());
+}
+
+}  // namespace
+}  // namespace erg
