@@ -7,15 +7,11 @@
 #include <cmath>
 #include <limits>
 
+#include "erg/text.h"
+
 namespace erg {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return std::tolower(c); });
-  return r;
-}
 
 // Products of meshes saturate instead of wrapping: validate() rejects such arches, and a
 // saturated count is less misleading than a wrapped one if a caller skips validation.
@@ -54,10 +50,10 @@ std::uint64_t Arch::mac_units() const {
 }
 
 Result<int> Arch::level_index(const std::string& name) const {
-  const std::string want = lower(name);
+  const std::string want = ascii_lower(name);
   std::vector<std::string> names;
   for (int i = 0; i < num_levels(); ++i) {
-    if (lower(levels[i].name) == want) return i;
+    if (ascii_lower(levels[i].name) == want) return i;
     names.push_back(levels[i].name);
   }
   std::string list;
@@ -83,7 +79,7 @@ Status Arch::validate() const {
         l.name.empty() ? fmt::format("level {}", i + 1) : fmt::format("level '{}'", l.name);
     if (l.name.empty()) return fail(who + " has no name");
     for (int j = 0; j < i; ++j) {
-      if (lower(levels[j].name) == lower(l.name))
+      if (ascii_lower(levels[j].name) == ascii_lower(l.name))
         return fail(fmt::format("two levels are named '{}' (names are case-insensitive)", l.name));
     }
     if (l.mesh_x < 1 || l.mesh_y < 1)

@@ -28,6 +28,7 @@
 #include "erg/mapping.h"
 #include "erg/network.h"
 #include "erg/report.h"
+#include "erg/text.h"
 #include "erg/zoo.h"
 
 #ifndef ERG_VERSION
@@ -65,11 +66,6 @@ struct Args {
 // ---------------------------------------------------------------------------------------------
 // Input resolution and flag checks shared by several commands.
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 std::vector<std::string> zoo_names() {
   std::vector<std::string> names;
   for (const ZooEntry& e : zoo_entries()) names.push_back(e.name);
@@ -77,16 +73,16 @@ std::vector<std::string> zoo_names() {
 }
 
 bool is_zoo_name(const std::string& s) {
-  const std::string l = lower(s);
+  const std::string l = ascii_lower(s);
   for (const ZooEntry& e : zoo_entries()) {
-    if (lower(e.name) == l) return true;
+    if (ascii_lower(e.name) == l) return true;
   }
   return false;
 }
 
 bool looks_like_path(const std::string& s) {
   auto ends_with = [&](const std::string& suffix) {
-    return s.size() >= suffix.size() && lower(s.substr(s.size() - suffix.size())) == suffix;
+    return s.size() >= suffix.size() && ascii_lower(s.substr(s.size() - suffix.size())) == suffix;
   };
   return s.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml");
 }
@@ -262,7 +258,7 @@ Result<Layer> pick_layer(const Network& net, const std::string& name, const std:
     names.push_back(l.name());
   }
   for (const Layer& l : net.layers) {
-    if (lower(l.name()) == lower(name)) return l;
+    if (ascii_lower(l.name()) == ascii_lower(name)) return l;
   }
   return make_error("--name: no layer '" + name + "' in " + origin + did_you_mean(name, names));
 }

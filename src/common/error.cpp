@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "erg/text.h"
+
 namespace erg {
 
 std::string Error::to_string() const {
@@ -29,11 +31,6 @@ std::string Error::to_string() const {
 }
 
 namespace {
-std::string lower(const std::string& s) {
-  std::string r = s;
-  std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return std::tolower(c); });
-  return r;
-}
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1), cur(b.size() + 1);
@@ -56,11 +53,11 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::optional<std::string> closest_match(const std::string& word,
                                          const std::vector<std::string>& candidates) {
-  const std::string w = lower(word);
+  const std::string w = ascii_lower(word);
   std::optional<std::string> best;
   std::size_t best_d = 0;
   for (const auto& c : candidates) {
-    const std::string lc = lower(c);
+    const std::string lc = ascii_lower(c);
     std::size_t d = edit_distance(w, lc);
     // A prefix match ("alex" for "alexnet") is a strong hint too.
     if (!w.empty() && lc.rfind(w, 0) == 0) d = std::min<std::size_t>(d, 1);

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "erg/io.h"
+#include "erg/text.h"
 #include "io/yaml_reader.h"
 
 namespace erg {
@@ -18,18 +19,12 @@ using io::MapView;
 // Mesh sides are ints in StorageLevel; anything near this is absurd for a chip anyway.
 constexpr std::int64_t kMaxMeshSide = std::int64_t{1} << 24;
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return std::tolower(c); });
-  return r;
-}
-
 Compression read_compression(const MapView& m, const YAML::Node& node, const YAML::Mark& where,
                              const std::string& what) {
   static const std::vector<std::string> names = {"none", "sigmap", "rle"};
   if (!node.IsScalar())
     m.fail(where, "expected none, sigmap or rle for " + what + ", got " + io::describe(node));
-  const std::string s = lower(node.Scalar());
+  const std::string s = ascii_lower(node.Scalar());
   if (s == "none") return Compression::None;
   if (s == "sigmap" || s == "significance-map") return Compression::SigMap;
   if (s == "rle" || s == "run-length") return Compression::RunLength;
@@ -196,7 +191,7 @@ Arch read_arch(const io::Source& src) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     StorageLevel level = read_level(src, nodes[i], i);
     for (const StorageLevel& prev : arch.levels) {
-      if (lower(prev.name) == lower(level.name))
+      if (ascii_lower(prev.name) == ascii_lower(level.name))
         src.fail(nodes[i].Mark(), fmt::format("level name '{}' is used twice (names are "
                                               "case-insensitive)",
                                               level.name));

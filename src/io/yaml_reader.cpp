@@ -7,18 +7,14 @@
 #include <charconv>
 #include <cmath>
 
+#include "erg/text.h"
+
 namespace erg::io {
 
 namespace {
 
 // Lines longer than this are left out of messages: a caret under column 40000 helps nobody.
 constexpr std::size_t kMaxQuotedLine = 400;
-
-std::string lower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return std::tolower(c); });
-  return r;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -286,7 +282,7 @@ std::string yaml_string(std::string_view s) {
     if (!(std::isalnum(u) || c == '_' || c == '-' || c == '.' || c == '/' || c == '+'))
       plain = false;
   }
-  if (plain && std::find(reserved.begin(), reserved.end(), lower(s)) == reserved.end())
+  if (plain && std::find(reserved.begin(), reserved.end(), ascii_lower(s)) == reserved.end())
     return std::string(s);
   std::string out = "\"";
   for (char c : s) {

@@ -14,15 +14,11 @@
 #include <set>
 
 #include "erg/cost_model.h"
+#include "erg/text.h"
 
 namespace erg {
 
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
@@ -76,7 +72,7 @@ const std::vector<std::string>& dataflow_names() {
 }
 
 Result<Dataflow> parse_dataflow(const std::string& s) {
-  const std::string l = lower(s);
+  const std::string l = ascii_lower(s);
   if (l == "os") return Dataflow::OS_B;
   for (Dataflow d : {Dataflow::RS, Dataflow::WS, Dataflow::OS_A, Dataflow::OS_B, Dataflow::OS_C,
                      Dataflow::NLR, Dataflow::Free})

@@ -6,15 +6,11 @@
 #include <cctype>
 #include <cmath>
 
+#include "erg/text.h"
+
 namespace erg {
 
-namespace {
-std::string lower(std::string_view s) {
-  std::string r(s);
-  std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return std::tolower(c); });
-  return r;
-}
-}  // namespace
+namespace {}  // namespace
 
 std::string_view dim_name(Dim d) {
   static constexpr std::array<std::string_view, kNumDims> names = {"N", "G", "M", "C",
@@ -37,7 +33,7 @@ std::string_view tensor_name(Tensor t) {
 }
 
 std::optional<Tensor> parse_tensor(std::string_view s) {
-  const std::string l = lower(s);
+  const std::string l = ascii_lower(s);
   if (l == "weights" || l == "weight" || l == "filter" || l == "filters") return Tensor::Weights;
   if (l == "inputs" || l == "input" || l == "ifmap" || l == "ifmaps") return Tensor::Inputs;
   if (l == "outputs" || l == "output" || l == "ofmap" || l == "ofmaps" || l == "psum" ||
@@ -73,7 +69,7 @@ std::string_view layer_type_name(LayerType t) {
 }
 
 std::optional<LayerType> parse_layer_type(std::string_view s) {
-  const std::string l = lower(s);
+  const std::string l = ascii_lower(s);
   if (l == "conv") return LayerType::Conv;
   if (l == "depthwise" || l == "dwconv") return LayerType::Depthwise;
   if (l == "fc" || l == "linear" || l == "gemm") return LayerType::FC;

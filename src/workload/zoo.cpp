@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "erg/text.h"
+
 namespace erg {
 
 namespace {
@@ -356,11 +358,6 @@ const std::vector<ZooNet>& registry() {
   return nets;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
-  return s;
-}
-
 }  // namespace
 
 const std::vector<ZooEntry>& zoo_entries() {
@@ -373,7 +370,7 @@ const std::vector<ZooEntry>& zoo_entries() {
 }
 
 Result<Network> zoo_network(const std::string& name) {
-  const std::string key = lower(name);
+  const std::string key = ascii_lower(name);
   std::vector<std::string> names;
   for (const auto& n : registry()) {
     if (n.entry.name == key) return n.build();
