@@ -28,7 +28,8 @@ using detail::Nest;
 
 namespace {
 
-__extension__ typedef unsigned __int128 u128;  // sums of products of 64-bit counts
+__extension__ typedef unsigned __int128 u128;
+__extension__ typedef __int128 i128;  // sums of products of 64-bit counts
 
 std::uint64_t narrow(u128 v) {
   // Counts are bounded by the (validated) size of the padded nest times a small factor; a value
@@ -289,9 +290,13 @@ class Summer {
             ch.push_back({i, l.factor, 0});
           }
         }
-        const u128 v = single_disjoint_tiles(g, ch, box_after, box_before)
-                           ? single_transition(g, ch)
-                           : group_sum(g, ch, box_after, box_before, /*intersect=*/true);
+        u128 v;
+        if (!disjoint_tiles(g, ch, box_after, box_before))
+          v = group_sum(g, ch, box_after, box_before, /*intersect=*/true);
+        else if (g.kind == GroupKind::Single)
+          v = single_transition(g, ch);
+        else
+          v = indicator_transition(g, ch);
         memo.emplace(std::make_pair(gi, key), v);
         prod *= v;
         if (prod == 0) break;
@@ -302,32 +307,101 @@ class Summer {
   }
 
  private:
-  // True when a single-dimension group's tiles at different positions cannot overlap: both sides
+  // True when a one-dimension group's tiles at different positions cannot overlap: both sides
   // use the same contiguous box, and every enumerated loop steps by at least the box length (so
   // positions are distinct multiples of it). Then a step either keeps the tile or replaces it.
-  bool single_disjoint_tiles(const Group& g, const std::vector<Choice>& ch,
-                             const std::vector<char>& box_a, const std::vector<char>& box_b) const {
-    if (g.kind != GroupKind::Single) return false;
-    for (const Choice& c : ch)
-      if (c.mode == 3) return false;
+  bool disjoint_tiles(const Group& g, const std::vector<Choice>& ch, const std::vector<char>& box_a,
+                      const std::vector<char>& box_b) const {
+    if (g.kind == GroupKind::Sliding) return false;
+    // The after-side tile (a child's) lies inside the before-side one (the same, or the union of
+    // the siblings'); the loops in between are the sibling digits (mode 3).
     for (std::size_t i = 0; i < nest_.loops.size(); ++i)
-      if (nest_.loops[i].dim == g.d0 && box_a[i] != box_b[i]) return false;
-    const Pattern pat = make_pattern(nest_, g.d0, box_a);
-    if (!pat.contiguous) return false;
-    for (const Choice& c : ch)
-      if (nest_.loops[c.loop].factor > 1 && nest_.loops[c.loop].stride < pat.len) return false;
-    return true;
+      if (nest_.loops[i].dim == g.d0 && box_a[i] && !box_b[i]) return false;
+    const Pattern pat_a = make_pattern(nest_, g.d0, box_a);
+    const Pattern pat_b = make_pattern(nest_, g.d0, box_b);
+    if (!pat_a.contiguous || !pat_b.contiguous) return false;
+    bool siblings = false;
+    for (const Choice& c : ch) {
+      if (c.mode == 3) {
+        siblings = true;
+        continue;
+      }
+      if (nest_.loops[c.loop].factor > 1 && nest_.loops[c.loop].stride < pat_b.len) return false;
+    }
+    return !siblings || g.kind == GroupKind::Single;
   }
 
-  // Σ |tile_after ∩ tile_before| for such a group: zero when the step moves the tile (the stepping
-  // loop is the group's, or one of its loops wraps); otherwise every enumerated combination keeps
-  // its tile, and the tiles partition the dimension, so the sum is the bound.
+  // Σ |tile_after ∩ tile_before| for such a group: zero when the step moves the (union) tile (the
+  // stepping loop is the group's, or one of its loops wraps); otherwise each after-side tile lies
+  // inside its before-side tile, and the after-side tiles partition the dimension, so the sum is
+  // the bound.
   u128 single_transition(const Group& g, const std::vector<Choice>& ch) const {
     for (const Choice& c : ch) {
       if (c.mode == 1) return 0;
       if (c.mode == 2 && nest_.loops[c.loop].factor > 1) return 0;
     }
     return static_cast<u128>(nest_.bound[static_cast<int>(g.d0)]);
+  }
+
+  // Σ [tile_after non-empty]·[tile_before non-empty] for an indicator group whose tiles are
+  // disjoint: tile starts are distinct multiples of the box length L, and a tile is non-empty iff
+  // it starts below the bound. The enumerated loops are the mixed-radix digits of the start above
+  // L. If the stepping loop k is the group's, after = before + s_k − Σ(wrapping digits) > before;
+  // otherwise only wrapping digits differ and before > after. So the pair is non-empty iff the
+  // later start is below the bound: a count of digit vectors, with the stepping digit in
+  // [1, f_k − 1] and wrapping digits fixed (0 after, f − 1 before), whose weighted sum is below
+  // the bound. No enumeration: one pass over the digits.
+  u128 indicator_transition(const Group& g, const std::vector<Choice>& ch) const {
+    bool stepping = false;
+    for (const Choice& c : ch) stepping = stepping || c.mode == 1;
+    struct Digit {
+      std::int64_t stride, lo, hi;
+    };
+    std::vector<Digit> digits;
+    for (const Choice& c : ch) {
+      const FlatLoop& l = nest_.loops[c.loop];
+      Digit d{l.stride, 0, l.factor - 1};
+      if (c.mode == 1) d = {l.stride, 1, l.factor - 1};
+      if (c.mode == 2)
+        d = stepping ? Digit{l.stride, 0, 0} : Digit{l.stride, l.factor - 1, l.factor - 1};
+      if (d.hi < d.lo) return 0;
+      digits.push_back(d);
+    }
+    std::sort(digits.begin(), digits.end(),
+              [](const Digit& a, const Digit& b) { return a.stride > b.stride; });
+    return count_starts_below(digits, nest_.bound[static_cast<int>(g.d0)]);
+  }
+
+  // Number of digit vectors (d_j in [lo_j, hi_j], strides descending, each stride larger than the
+  // largest sum the lower digits can make) with Σ d_j·stride_j < x.
+  template <class Digit>
+  static u128 count_starts_below(const std::vector<Digit>& digits, std::int64_t x) {
+    const std::size_t n = digits.size();
+    std::vector<u128> lower_count(n + 1, 1);  // combinations of digits j.. n-1
+    std::vector<i128> lower_max(n + 1, 0), lower_min(n + 1, 0);
+    for (std::size_t j = n; j-- > 0;) {
+      const Digit& d = digits[j];
+      lower_count[j] = lower_count[j + 1] * static_cast<u128>(d.hi - d.lo + 1);
+      lower_max[j] = lower_max[j + 1] + static_cast<i128>(d.hi) * d.stride;
+      lower_min[j] = lower_min[j + 1] + static_cast<i128>(d.lo) * d.stride;
+    }
+    u128 count = 0;
+    i128 rest = x;
+    for (std::size_t j = 0; j < n; ++j) {
+      const Digit& d = digits[j];
+      // Digit values for which every lower combination stays below `rest`: d·s + max < rest.
+      const i128 room = rest - lower_max[j + 1] - 1;
+      i128 full_hi = room < 0 ? -1 : room / d.stride;
+      if (full_hi > d.hi) full_hi = d.hi;
+      if (full_hi >= d.lo) count += static_cast<u128>(full_hi - d.lo + 1) * lower_count[j + 1];
+      // At most one digit value leaves some lower combinations below and some not.
+      const i128 partial = full_hi < d.lo ? d.lo : full_hi + 1;
+      if (partial > d.hi) return count;
+      const i128 left = rest - partial * d.stride;
+      if (left <= lower_min[j + 1]) return count;
+      rest = left;
+    }
+    return count + (rest > 0 ? 1 : 0);
   }
 
   u128 group_sum(const Group& g, const std::vector<Choice>& ch, const std::vector<char>& box_a,
