@@ -43,6 +43,10 @@ enum class LayerType : std::uint8_t { Conv, Depthwise, FC, MatMul };
 std::string_view layer_type_name(LayerType t);  // "conv", "depthwise", "fc", "matmul"
 std::optional<LayerType> parse_layer_type(std::string_view s);
 
+// Largest (ofmap rows × filter rows) or (ofmap columns × filter columns) a layer, or a mapping
+// with its idle positions, may have: the model's sliding-window counting walks these positions.
+inline constexpr std::uint64_t kMaxSlidingPositions = std::uint64_t{1} << 22;
+
 // Bitwidth and density (fraction of non-zero values) of one tensor.
 struct TensorFormat {
   int bits = 16;

@@ -20,7 +20,16 @@ std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
   return r ? *r : std::numeric_limits<std::uint64_t>::max();
 }
 
-bool valid_energy(double e) { return std::isfinite(e) && e >= 0.0; }
+// Energies are relative to one MAC (DRAM is ~200): anything near the limits of a double would turn
+// totals into inf or nan, so absurd values are refused.
+constexpr double kMaxEnergy = 1e12;
+bool valid_energy(double e) { return std::isfinite(e) && e >= 0.0 && e <= kMaxEnergy; }
+
+// Words per cycle: a bandwidth below this would turn cycle counts into nonsense.
+constexpr double kMinBandwidth = 1e-3;
+
+// More MAC units than any real array, and more than the model's per-step sets stay small for.
+constexpr std::uint64_t kMaxMacUnits = std::uint64_t{1} << 24;
 
 }  // namespace
 
@@ -95,11 +104,16 @@ Status Arch::validate() const {
                                                        {"network hop", l.hop_energy}};
     for (const auto& [what, e] : energies) {
       if (!valid_energy(e))
-        return fail(
-            fmt::format("{}: {} energy must be a non-negative number, got {}", who, what, e));
+        return fail(fmt::format("{}: {} energy must be a number in [0, {:g}], got {}", who, what,
+                                kMaxEnergy, e));
     }
     if (!(std::isfinite(l.bandwidth) && l.bandwidth >= 0.0))
       return fail(fmt::format("{}: bandwidth must be non-negative, got {}", who, l.bandwidth));
+    if (l.bandwidth != 0.0 && l.bandwidth < kMinBandwidth)
+      return fail(
+          fmt::format("{}: bandwidth {} words/cycle is below the minimum {} (0 means "
+                      "unlimited)",
+                      who, l.bandwidth, kMinBandwidth));
     if (l.rle_run_bits < 1 || l.rle_run_bits > 32)
       return fail(fmt::format("{}: rle_run_bits must be in 1..32, got {}", who, l.rle_run_bits));
   }
@@ -110,11 +124,14 @@ Status Arch::validate() const {
       static_cast<std::uint64_t>(compute.mesh_x) * static_cast<std::uint64_t>(compute.mesh_y);
   if (!checked_mul(instances, per_instance))
     return fail("the number of MAC units overflows 64 bits");
+  if (instances * per_instance > kMaxMacUnits)
+    return fail(fmt::format("the arch has {} MAC units, more than erg models ({})",
+                            instances * per_instance, kMaxMacUnits));
   if (!valid_energy(compute.mac_energy))
-    return fail(
-        fmt::format("compute energy must be a non-negative number, got {}", compute.mac_energy));
+    return fail(fmt::format("compute energy must be a number in [0, {:g}], got {}", kMaxEnergy,
+                            compute.mac_energy));
   if (!valid_energy(compute.hop_energy))
-    return fail(fmt::format("compute hop energy must be a non-negative number, got {}",
+    return fail(fmt::format("compute hop energy must be a number in [0, 1e12], got {}",
                             compute.hop_energy));
   if (compute.reference_bits < 1 || compute.reference_bits > 64)
     return fail(

@@ -53,8 +53,12 @@ std::array<std::uint64_t, kNumTensors> tile_words(const Layer& layer, const Arch
   for (Tensor t : kAllTensors) {
     const int ti = static_cast<int>(t);
     const std::uint64_t bits = static_cast<std::uint64_t>(layer.format(t).bits);
-    words[ti] =
-        (elems[ti] * bits + static_cast<std::uint64_t>(wb) - 1) / static_cast<std::uint64_t>(wb);
+    // Elements are bounded by the (checked) tensor sizes; their bits may not be: saturate, so a
+    // tile too large to count is too large for any finite capacity.
+    const auto total_bits = checked_mul(elems[ti], bits);
+    words[ti] = total_bits ? *total_bits / static_cast<std::uint64_t>(wb) +
+                                 (*total_bits % static_cast<std::uint64_t>(wb) != 0)
+                           : ~std::uint64_t{0};
   }
   return words;
 }
@@ -116,6 +120,17 @@ Status validate_mapping(const Layer& layer, const Arch& arch, const Mapping& map
       return make_error(fmt::format(
           "the factors of {} multiply to {} but layer '{}' has {} = {}; the mapping must cover it",
           dim_name(d), product[static_cast<int>(d)], layer.name(), dim_name(d), layer.dim(d)));
+  }
+  // The model counts sliding windows by walking the ofmap-row × filter-row positions (and
+  // columns); beyond this many per axis it would take minutes, so such nests are refused.
+  for (auto [a, b] : {std::pair{Dim::P, Dim::R}, std::pair{Dim::Q, Dim::S}}) {
+    const auto span = checked_mul(product[static_cast<int>(a)], product[static_cast<int>(b)]);
+    if (!span || *span > kMaxSlidingPositions)
+      return make_error(fmt::format(
+          "the loops over {} and {} cover {} x {} positions, more than erg's model handles ({} "
+          "per axis)",
+          dim_name(a), dim_name(b), product[static_cast<int>(a)], product[static_cast<int>(b)],
+          kMaxSlidingPositions));
   }
   for (int lv = 1; lv < L; ++lv) {
     const StorageLevel& s = arch.levels[lv];

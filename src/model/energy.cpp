@@ -100,12 +100,13 @@ Performance performance_from_counts(const Layer& layer, const Arch& arch, const 
   p.cycles = cycles;
   const double units = static_cast<double>(arch.mac_units());
   p.utilization = cycles == 0 ? 0 : static_cast<double>(layer.macs()) / (cycles * units);
-  std::int64_t active = 1;
+  // Bounded by the arch's MAC units, which validate_mapping checks the spatial factors against.
+  std::uint64_t active = 1;
   for (const auto& lm : mapping.levels) {
-    for (const auto& l : lm.spatial_x) active *= l.factor;
-    for (const auto& l : lm.spatial_y) active *= l.factor;
+    for (const auto& l : lm.spatial_x) active *= static_cast<std::uint64_t>(l.factor);
+    for (const auto& l : lm.spatial_y) active *= static_cast<std::uint64_t>(l.factor);
   }
-  p.active_pes = static_cast<int>(active);
+  p.active_pes = active;
   return p;
 }
 

@@ -248,7 +248,7 @@ struct EstimateRow {
   std::string name, type;
   std::uint64_t macs = 0, weights = 0, cycles = 0;
   double nonzero_macs = 0, utilization = 0;
-  int active_pes = 0;
+  std::uint64_t active_pes = 0;
   TypeSplit energy;
   std::vector<double> by_level;
 };

@@ -186,6 +186,14 @@ Result<Layer> Layer::make(const LayerSpec& s) {
       n = *m;
     }
   }
+  if (static_cast<std::uint64_t>((span_h - eff_h) / s.stride_h + 1) * s.filter_h >
+          kMaxSlidingPositions ||
+      static_cast<std::uint64_t>((span_w - eff_w) / s.stride_w + 1) * s.filter_w >
+          kMaxSlidingPositions)
+    return fail(
+        fmt::format("ofmap rows x filter rows (or columns) exceed {}, more than erg's "
+                    "model handles",
+                    kMaxSlidingPositions));
   return l;
 }
 

@@ -294,7 +294,7 @@ TEST(ErrorsArchValidate, EachStructuralRuleIsEnforced) {
   expect_invalid(a, "word_bits must be in 1..64, got 65");
   a = small_arch();
   a.levels[0].write_energy = -1;
-  expect_invalid(a, "level 'DRAM': write energy must be a non-negative number");
+  expect_invalid(a, "level 'DRAM': write energy must be a number in [0, 1e+12]");
   a = small_arch();
   a.levels[1].hop_energy = std::numeric_limits<double>::quiet_NaN();
   expect_invalid(a, "network hop energy");
@@ -330,6 +330,25 @@ TEST(ErrorsArchValidate, UnknownLevelNameGetsAHint) {
   auto h = a.level_index("DRMA");
   ASSERT_FALSE(h.ok());
   EXPECT_NE(h.error().message.find("did you mean 'DRAM'?"), std::string::npos) << h.error().message;
+}
+
+}  // namespace
+}  // namespace erg
+
+namespace erg {
+namespace {
+
+TEST(ErrorsArchLimits, AbsurdEnergiesBandwidthsAndArraysAreRefused) {
+  Arch a = load_arch("eyeriss").value();
+  a.levels[0].read_energy = 1e308;
+  EXPECT_NE(a.validate().error().message.find("read energy must be a number in [0, 1e+12]"),
+            std::string::npos);
+  a = load_arch("eyeriss").value();
+  a.levels[1].bandwidth = 1e-300;
+  EXPECT_NE(a.validate().error().message.find("below the minimum"), std::string::npos);
+  a = load_arch("eyeriss").value();
+  a.levels[2].mesh_x = a.levels[2].mesh_y = 65536;
+  EXPECT_NE(a.validate().error().message.find("more than erg models"), std::string::npos);
 }
 
 }  // namespace

@@ -91,3 +91,30 @@ TEST(ErrorsMapping, AbsurdFactorsAreRefusedNotOverflowed) {
 
 }  // namespace
 }  // namespace erg
+
+namespace erg {
+namespace {
+
+TEST(ErrorsMapping, IdlePositionsBeyondWhatTheModelWalksAreRefused) {
+  Conv3Case s;
+  Mapping m = s.good;
+  m.levels[0].temporal.push_back({Dim::P, std::int64_t{1} << 22});
+  expect_error(s, m, "the loops over P and R cover");
+}
+
+TEST(ErrorsLayer, SlidingWindowTooLongForTheModel) {
+  LayerSpec spec;
+  spec.name = "audio";
+  spec.in_channels = spec.out_channels = 1;
+  spec.in_h = 1;
+  spec.in_w = 3'000'000;
+  spec.filter_w = 3;
+  auto l = Layer::make(spec);
+  ASSERT_FALSE(l.ok());
+  EXPECT_NE(l.error().message.find("more than erg's model handles"), std::string::npos);
+  spec.in_w = 1'000'000;
+  EXPECT_TRUE(Layer::make(spec).ok());
+}
+
+}  // namespace
+}  // namespace erg

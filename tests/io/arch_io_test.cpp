@@ -205,7 +205,7 @@ TEST(ArchIo, RoundTripKeepsAwkwardNamesAndNumbers) {
   a.levels[1].name = "123";         // would read back as a number if not quoted
   a.levels[1].read_energy = 0.1;    // not exact in binary
   a.levels[1].write_energy = 1.0 / 3.0;
-  a.levels[1].update_energy = 6.02e23;
+  a.levels[1].update_energy = 6.02e11;
   a.levels[2].hop_energy = 1e-9;
   a.levels[0].bandwidth = 2.5;
   a.compute.mac_energy = 0.123456789012345678;

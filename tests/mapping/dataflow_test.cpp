@@ -44,7 +44,7 @@ TEST(Dataflow, RsParametersBecomeAMappingThatObeysRs) {
   EXPECT_TRUE(check_dataflow(Dataflow::RS, conv3, a, m.value()).ok());
   auto ev = evaluate(conv3, a, m.value());
   ASSERT_TRUE(ev.ok());
-  EXPECT_EQ(ev->perf.active_pes, 3 * 13 * 2 * 2);
+  EXPECT_EQ(ev->perf.active_pes, 3u * 13u * 2u * 2u);
   // Reference §3 constraints are enforced: p·t ≤ m, q·r ≤ C, the RF partitions.
   EXPECT_FALSE(rs_mapping(conv3, a, RsParams{4, 1, 13, 8, 4, 2, 2}).ok());
   EXPECT_FALSE(rs_mapping(conv3, a, RsParams{32, 1, 13, 8, 4, 200, 1}).ok());
