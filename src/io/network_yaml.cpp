@@ -7,8 +7,10 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <map>
 
 #include "erg/io.h"
+#include "erg/text.h"
 #include "io/yaml_reader.h"
 
 namespace erg {
@@ -168,8 +170,16 @@ Network read_network(const io::Source& src) {
   }
   const std::vector<YAML::Node> nodes = io::read_list(top, *many);
   if (nodes.empty()) top.fail_field(*many, "a network needs at least one layer");
-  for (std::size_t i = 0; i < nodes.size(); ++i)
+  std::map<std::string, std::size_t> seen;  // lower-case name → index, for duplicates
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
     net.layers.push_back(read_layer(src, nodes[i], io::entry_owner(nodes[i], "name", "layer", i)));
+    const std::string& name = net.layers.back().name();
+    auto [it, fresh] = seen.emplace(ascii_lower(name), i);
+    if (!fresh)
+      top.fail(nodes[i].Mark(), fmt::format("layer {}: the name '{}' is already used by layer {}; "
+                                            "layer names must be unique (case-insensitive)",
+                                            i + 1, name, it->second + 1));
+  }
   return net;
 }
 

@@ -121,6 +121,7 @@ const BadFile kNetworkFiles[] = {
     {"net_stride_zero.yaml", "key 'stride': expected a positive integer, got '0'", 18},
     {"net_filter_too_big.yaml", "filter height 16 (dilated 16) exceeds padded input height 15", 21,
      "layer 'head'"},
+    {"net_duplicate_name.yaml", "the name 'Conv' is already used by layer 1", 9},
     {"net_fc_filter_mismatch.yaml", "an fc layer's filter covers its whole input: filter 5x5", 4,
      "layer 'fc6'"},
     {"net_bits.yaml", "key 'inputs.bits': expected an integer in 1..64, got '0'", 20},
