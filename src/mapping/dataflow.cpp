@@ -245,9 +245,14 @@ struct Best {
   std::optional<Mapping> mapping;
   double energy = std::numeric_limits<double>::infinity();
   std::uint64_t cycles = 0;
+  std::string first_rejection;  // why the first candidate failed, for the error if none fits
   void offer(Dataflow df, const Layer& layer, const Arch& arch, const Mapping& m) {
-    if (!validate_mapping(layer, arch, m).ok()) return;
-    if (!check_dataflow(df, layer, arch, m).ok()) return;
+    Status st = validate_mapping(layer, arch, m);
+    if (st.ok()) st = check_dataflow(df, layer, arch, m);
+    if (!st.ok()) {
+      if (first_rejection.empty()) first_rejection = st.error().message;
+      return;
+    }
     const Counts c = analytical_counts(layer, arch, m);
     const double e = energy_from_counts(layer, arch, c).total();
     if (e < energy - 1e-9 || (e <= energy + 1e-9 && c.compute_cycles < cycles)) {
@@ -344,7 +349,10 @@ Result<Mapping> simple_mapping(Dataflow df, const Layer& layer, const Arch& arch
                     if (!tried.insert({prm.m, prm.n, prm.e, prm.p, prm.q, prm.r, prm.t}).second)
                       continue;
                     auto m = rs_mapping(layer, arch, prm);
-                    if (m.ok()) best.offer(df, layer, arch, m.value());
+                    if (m.ok())
+                      best.offer(df, layer, arch, m.value());
+                    else if (best.first_rejection.empty())
+                      best.first_rejection = m.error().message;
                   }
       break;
     }
@@ -444,8 +452,10 @@ Result<Mapping> simple_mapping(Dataflow df, const Layer& layer, const Arch& arch
     fill_outer(layer, m, {Dim::G, Dim::N, Dim::M, Dim::C, Dim::P, Dim::Q, Dim::R, Dim::S});
     best.offer(df, layer, arch, m);
     if (!best.mapping)
-      return make_error(fmt::format("no valid {} mapping found for layer '{}' on arch '{}'",
-                                    dataflow_name(df), layer.name(), arch.name));
+      return make_error(fmt::format(
+          "no valid {} mapping found for layer '{}' on arch '{}'{}", dataflow_name(df),
+          layer.name(), arch.name,
+          best.first_rejection.empty() ? std::string() : " (e.g. " + best.first_rejection + ")"));
   }
   return *best.mapping;
 }

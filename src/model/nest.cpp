@@ -39,19 +39,14 @@ std::int64_t strided_span_count(std::int64_t lp, std::int64_t lr, std::int64_t u
   if (lp <= 0 || lr <= 0) return 0;
   if (d == 1) return lr >= u ? (lp - 1) * u + lr : lp * lr;
   if (u == 1 && lp >= d) return (lr - 1) * d + lp;
-  // General case (dilation and stride both > 1): mark the values.
-  const std::int64_t span = (lp - 1) * u + (lr - 1) * d + 1;
-  std::vector<bool> seen(static_cast<std::size_t>(span), false);
-  std::int64_t count = 0;
+  // General case (dilation and stride both > 1): list the values. At most lp·lr of them, which
+  // layers and mappings bound (kMaxSlidingPositions); the span itself may be far larger.
+  std::vector<std::int64_t> values;
+  values.reserve(static_cast<std::size_t>(lp * lr));
   for (std::int64_t p = 0; p < lp; ++p)
-    for (std::int64_t r = 0; r < lr; ++r) {
-      auto v = static_cast<std::size_t>(p * u + r * d);
-      if (!seen[v]) {
-        seen[v] = true;
-        ++count;
-      }
-    }
-  return count;
+    for (std::int64_t r = 0; r < lr; ++r) values.push_back(p * u + r * d);
+  std::sort(values.begin(), values.end());
+  return static_cast<std::int64_t>(std::unique(values.begin(), values.end()) - values.begin());
 }
 
 }  // namespace erg::detail

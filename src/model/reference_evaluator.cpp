@@ -124,6 +124,18 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
         fmt::format("reference evaluator: the nest has {} iterations, above the "
                     "limit of {}",
                     padded, limits.max_macs));
+  // Each buffer instance keeps a flag per tensor element: bound the memory that takes.
+  std::uint64_t instances = 1;
+  for (const auto& l : nest.loops)
+    if (l.spatial) instances *= static_cast<std::uint64_t>(l.factor);
+  for (Tensor t : kAllTensors) {
+    const auto flags = checked_mul(instances + 1, tensor_elements(layer, t));
+    if (!flags || *flags > limits.max_macs * 4)
+      return make_error(
+          fmt::format("reference evaluator: tracking the {} of {} instances needs "
+                      "too much memory",
+                      tensor_name(t), instances));
+  }
   const int L = nest.num_levels;
   const int nl = static_cast<int>(nest.loops.size());
   Counts c;
