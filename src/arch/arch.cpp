@@ -117,6 +117,21 @@ Status Arch::validate() const {
     if (l.rle_run_bits < 1 || l.rle_run_bits > 32)
       return fail(fmt::format("{}: rle_run_bits must be in 1..32, got {}", who, l.rle_run_bits));
   }
+  // Reports key energies by level, network and compute names: they must not collide.
+  std::vector<std::string> report_names;
+  for (const StorageLevel& l : levels) {
+    report_names.push_back(l.name);
+    if (l.hop_energy > 0 || !l.network_name.empty())
+      report_names.push_back(l.network_name.empty() ? l.name + " network" : l.network_name);
+  }
+  report_names.push_back(compute.name);
+  for (std::size_t i = 0; i < report_names.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (ascii_lower(report_names[i]) == ascii_lower(report_names[j]))
+        return fail(
+            fmt::format("the name '{}' is used twice among the level, network and "
+                        "compute names (reports would mix their energies)",
+                        report_names[i]));
   if (compute.mesh_x < 1 || compute.mesh_y < 1)
     return fail(
         fmt::format("compute mesh {}x{} must be at least 1x1", compute.mesh_x, compute.mesh_y));

@@ -141,7 +141,7 @@ StorageLevel read_level(const io::Source& src, const YAML::Node& node, std::size
   if (const Field* f = lv.find("network")) {
     MapView net = io::sub_map(lv, *f, lv.owner(), "network.");
     net.allow({"name", "hop"});
-    level.network_name = "network";
+    level.network_name = level.name + " network";
     if (const Field* n = net.find("name")) level.network_name = io::read_name(net, *n);
     level.hop_energy = io::read_number(net, net.require("hop"));
   } else if (level.instances_per_parent() > 1) {
@@ -266,7 +266,7 @@ std::string arch_to_yaml(const Arch& arch) {
     if (l.bandwidth != 0) out += "    bandwidth: " + yaml_number(l.bandwidth) + "\n";
     if (!l.network_name.empty() || l.hop_energy != 0 || l.instances_per_parent() > 1) {
       out += fmt::format("    network: {{name: {}, hop: {}}}\n",
-                         yaml_string(l.network_name.empty() ? "network" : l.network_name),
+                         yaml_string(l.network_name.empty() ? l.name + " network" : l.network_name),
                          yaml_number(l.hop_energy));
     }
   }

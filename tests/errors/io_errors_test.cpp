@@ -354,3 +354,18 @@ TEST(ErrorsArchLimits, AbsurdEnergiesBandwidthsAndArraysAreRefused) {
 
 }  // namespace
 }  // namespace erg
+
+namespace erg {
+namespace {
+
+TEST(ErrorsArchLimits, ReportNamesMustNotCollide) {
+  Arch a = load_arch("eyeriss").value();
+  a.levels[2].network_name = "glb";
+  EXPECT_NE(a.validate().error().message.find("the name 'glb' is used twice"), std::string::npos);
+  a = load_arch("eyeriss").value();
+  a.compute.name = "DRAM";
+  EXPECT_NE(a.validate().error().message.find("the name 'DRAM' is used twice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace erg
