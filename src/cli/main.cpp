@@ -63,6 +63,11 @@ struct Args {
   CLI::Option* adens_opt = nullptr;
 };
 
+// CLI11 turns an empty value into 0; an empty flag value is a mistake, not a zero.
+const CLI::Validator kNonEmpty(
+    [](std::string& v) { return v.empty() ? std::string("the value must not be empty") : ""; }, "",
+    "non-empty");
+
 // ---------------------------------------------------------------------------------------------
 // Input resolution and flag checks shared by several commands.
 
@@ -152,13 +157,17 @@ void setup_estimate(CLI::App& app, Args& a) {
       ->required();
   app.add_option("--arch", a.arch, "Architecture preset (see 'erg arch list') or arch YAML file")
       ->required();
-  a.batch_opt = app.add_option("--batch", a.batch, "Batch size N for every layer");
-  a.wbits_opt = app.add_option("--wbits", a.wbits, "Weight bitwidth");
-  a.abits_opt = app.add_option("--abits", a.abits, "Activation (ifmap and ofmap) bitwidth");
+  a.batch_opt =
+      app.add_option("--batch", a.batch, "Batch size N for every layer")->check(kNonEmpty);
+  a.wbits_opt = app.add_option("--wbits", a.wbits, "Weight bitwidth")->check(kNonEmpty);
+  a.abits_opt =
+      app.add_option("--abits", a.abits, "Activation (ifmap and ofmap) bitwidth")->check(kNonEmpty);
   a.wdens_opt = app.add_option("--weight-density", a.weight_density,
-                               "Fraction of non-zero weights, in [0, 1]");
+                               "Fraction of non-zero weights, in [0, 1]")
+                    ->check(kNonEmpty);
   a.adens_opt = app.add_option("--act-density", a.act_density,
-                               "Fraction of non-zero input activations, in [0, 1]");
+                               "Fraction of non-zero input activations, in [0, 1]")
+                    ->check(kNonEmpty);
   app.add_option("--dataflow", a.dataflow, "rs, ws, os (= os_b), os_a, os_b, os_c, nlr or free")
       ->capture_default_str();
   app.add_option("--format", a.format, "table, json or csv")->capture_default_str();

@@ -168,3 +168,17 @@ TEST(ErrorsCli, UnknownZooAndArchNamesInListings) {
 
 }  // namespace
 }  // namespace erg
+
+namespace erg {
+namespace {
+
+TEST(ErrorsCliEmpty, AnEmptyNumberIsNotZero) {
+  std::string err =
+      expect_bad_input({"estimate", "alexnet", "--arch", "eyeriss", "--act-density", ""});
+  expect_has(err, "--act-density: the value must not be empty");
+  err = expect_bad_input({"estimate", "alexnet", "--arch", "eyeriss", "--batch", ""});
+  expect_has(err, "--batch: the value must not be empty");
+}
+
+}  // namespace
+}  // namespace erg
