@@ -50,8 +50,8 @@ struct Energy {
 struct Performance {
   std::uint64_t cycles = 0;  // max(compute cycles, each level's bandwidth-bound cycles)
   std::uint64_t compute_cycles = 0;
-  double utilization = 0;  // valid MACs / (cycles × MAC units)
-  std::uint64_t active_pes = 0;      // spatial fan-out actually used (product of spatial factors)
+  double utilization = 0;        // valid MACs / (cycles × MAC units)
+  std::uint64_t active_pes = 0;  // spatial fan-out actually used (product of spatial factors)
 };
 
 // Bits moved per element of a tensor stored with a compression scheme at a density
