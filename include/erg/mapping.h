@@ -56,6 +56,10 @@ std::array<std::uint64_t, kNumTensors> tile_words(const Layer& layer, const Arch
 //   DRAM    for M in [0:2)
 //   GLB       for Q in [0:55)
 //             spatial-x P in [0:14) ...
+// The same, from the product of the factors of each dimension over the levels at or below `level`.
+std::array<std::uint64_t, kNumTensors> tile_words_for_extents(
+    const Layer& layer, const Arch& arch, std::array<std::int64_t, kNumDims> extents, int level);
+
 std::string loop_nest_string(const Layer& layer, const Arch& arch, const Mapping& mapping);
 
 // Compact per-level text used in reports: "DRAM[M2 C3] GLB[Q55 | x:P14 y:R11] RF[M4 S11]".

@@ -119,11 +119,11 @@ Status check_dataflow(Dataflow df, const Layer& layer, const Arch& arch, const M
             "row (S)");
       if (factor_at(P.temporal, Dim::S) != layer.dim(Dim::S))
         return fail("each PE must hold a whole filter row: all of S in the PE level");
-      if (!only_dims(B.spatial_y, {Dim::R, Dim::C, Dim::M}) ||
-          !only_dims(B.spatial_x, {Dim::P, Dim::C, Dim::M, Dim::R}))
+      if (!only_dims(B.spatial_y, {Dim::R, Dim::G, Dim::C, Dim::M}) ||
+          !only_dims(B.spatial_x, {Dim::P, Dim::G, Dim::C, Dim::M, Dim::R}))
         return fail(
             "the PE array holds filter rows (R) and ofmap rows (P = e) per PE set, "
-            "replicated over channels (r) and filters (t) only");
+            "replicated over channels (r, including groups G) and filters (t) only");
       if (factor_at(spatial, Dim::R) * factor_at(B.temporal, Dim::R) < layer.dim(Dim::R))
         return fail("filter rows (R) must be in the PE set (spatial), folded only in the buffer");
       if (factor_at(B.temporal, Dim::Q) < layer.dim(Dim::Q))

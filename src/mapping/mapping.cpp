@@ -31,8 +31,15 @@ std::array<std::uint64_t, kNumTensors> tile_words(const Layer& layer, const Arch
   for (int lv = level; lv < static_cast<int>(mapping.levels.size()); ++lv) {
     const LevelMapping& m = mapping.levels[lv];
     for (const auto* v : {&m.temporal, &m.spatial_x, &m.spatial_y})
-      for (const Loop& l : *v) ext[static_cast<int>(l.dim)] *= l.factor;
+      for (const Loop& l : *v)
+        ext[static_cast<int>(l.dim)] = std::min<std::int64_t>(
+            ext[static_cast<int>(l.dim)] * l.factor, std::int64_t{1} << 62);
   }
+  return tile_words_for_extents(layer, arch, ext, level);
+}
+
+std::array<std::uint64_t, kNumTensors> tile_words_for_extents(
+    const Layer& layer, const Arch& arch, std::array<std::int64_t, kNumDims> ext, int level) {
   for (Dim d : kAllDims)
     ext[static_cast<int>(d)] = std::min(ext[static_cast<int>(d)], layer.dim(d));
   auto e = [&](Dim d) { return static_cast<std::uint64_t>(ext[static_cast<int>(d)]); };
