@@ -20,61 +20,25 @@
 #include <map>
 
 #include "model/nest.h"
+#include "model/sums.h"
 
 namespace erg {
 
 using detail::FlatLoop;
+using detail::Group;
+using detail::GroupKind;
+using detail::i128;
 using detail::Nest;
+using detail::PosSet;
+using detail::u128;
 
 namespace {
-
-__extension__ typedef unsigned __int128 u128;
-__extension__ typedef __int128 i128;  // sums of products of 64-bit counts
 
 std::uint64_t narrow(u128 v) {
   // Counts are bounded by the (validated) size of the padded nest times a small factor; a value
   // past 64 bits cannot arise from a validated mapping.
   assert(v <= static_cast<u128>(~std::uint64_t{0}));
   return static_cast<std::uint64_t>(v);
-}
-
-// A set of integer positions: an interval [lo, hi) or an explicit sorted list.
-struct PosSet {
-  bool interval = true;
-  std::int64_t lo = 0, hi = 0;
-  std::vector<std::int64_t> v;
-
-  std::int64_t size() const {
-    return interval ? std::max<std::int64_t>(0, hi - lo) : static_cast<std::int64_t>(v.size());
-  }
-  bool empty() const { return size() == 0; }
-};
-
-std::int64_t intersect_count(const PosSet& a, const PosSet& b) {
-  if (a.interval && b.interval)
-    return std::max<std::int64_t>(0, std::min(a.hi, b.hi) - std::max(a.lo, b.lo));
-  if (a.interval || b.interval) {
-    const PosSet& iv = a.interval ? a : b;
-    const PosSet& ls = a.interval ? b : a;
-    auto first = std::lower_bound(ls.v.begin(), ls.v.end(), iv.lo);
-    auto last = std::lower_bound(ls.v.begin(), ls.v.end(), iv.hi);
-    return std::max<std::int64_t>(0, last - first);
-  }
-  std::int64_t n = 0;
-  auto i = a.v.begin();
-  auto j = b.v.begin();
-  while (i != a.v.end() && j != b.v.end()) {
-    if (*i < *j)
-      ++i;
-    else if (*j < *i)
-      ++j;
-    else {
-      ++n;
-      ++i;
-      ++j;
-    }
-  }
-  return n;
 }
 
 // The relative positions a box of loops covers in one dimension.
@@ -133,73 +97,6 @@ void positions(const Pattern& pat, std::int64_t o, std::int64_t bound, PosSet& o
   }
 }
 
-// Ifmap rows (or columns) {p·u + r·d − pad} ∩ [0, extent) for the given p and r positions.
-void sliding(const PosSet& p, const PosSet& r, std::int64_t u, std::int64_t d, std::int64_t pad,
-             std::int64_t extent, PosSet& out) {
-  if (p.empty() || r.empty()) {
-    out.interval = true;
-    out.lo = out.hi = 0;
-    return;
-  }
-  if (p.interval && r.interval && d == 1 && (r.hi - r.lo >= u || p.hi - p.lo == 1)) {
-    out.interval = true;
-    out.lo = std::max<std::int64_t>(0, p.lo * u + r.lo - pad);
-    out.hi = std::min<std::int64_t>(extent, (p.hi - 1) * u + (r.hi - 1) - pad + 1);
-    if (out.hi < out.lo) out.hi = out.lo;
-    return;
-  }
-  out.interval = false;
-  out.v.clear();
-  auto each = [](const PosSet& s, auto&& fn) {
-    if (s.interval) {
-      for (std::int64_t x = s.lo; x < s.hi; ++x) fn(x);
-    } else {
-      for (auto x : s.v) fn(x);
-    }
-  };
-  each(p, [&](std::int64_t pp) {
-    each(r, [&](std::int64_t rr) {
-      const std::int64_t h = pp * u + rr * d - pad;
-      if (h >= 0 && h < extent) out.v.push_back(h);
-    });
-  });
-  std::sort(out.v.begin(), out.v.end());
-  out.v.erase(std::unique(out.v.begin(), out.v.end()), out.v.end());
-}
-
-enum class GroupKind { Single, Sliding, Indicator };
-
-struct Group {
-  GroupKind kind = GroupKind::Single;
-  Dim d0 = Dim::N, d1 = Dim::N;  // Sliding: d0 = P or Q (ofmap), d1 = R or S (filter)
-  std::int64_t u = 1, dil = 1, pad = 0, extent = 0;
-};
-
-std::vector<Group> groups_for(const Layer& layer, Tensor t) {
-  std::vector<Group> g;
-  auto single = [&](Dim d) { g.push_back({GroupKind::Single, d, d, 1, 1, 0, 0}); };
-  auto indicator = [&](Dim d) { g.push_back({GroupKind::Indicator, d, d, 1, 1, 0, 0}); };
-  switch (t) {
-    case Tensor::Weights:
-      for (Dim d : {Dim::G, Dim::M, Dim::C, Dim::R, Dim::S}) single(d);
-      for (Dim d : {Dim::N, Dim::P, Dim::Q}) indicator(d);
-      break;
-    case Tensor::Inputs:
-      for (Dim d : {Dim::N, Dim::G, Dim::C}) single(d);
-      g.push_back({GroupKind::Sliding, Dim::P, Dim::R, layer.stride_h(), layer.dilation_h(),
-                   layer.pad_top(), layer.in_h()});
-      g.push_back({GroupKind::Sliding, Dim::Q, Dim::S, layer.stride_w(), layer.dilation_w(),
-                   layer.pad_left(), layer.in_w()});
-      indicator(Dim::M);
-      break;
-    case Tensor::Outputs:
-      for (Dim d : {Dim::N, Dim::G, Dim::M, Dim::P, Dim::Q}) single(d);
-      for (Dim d : {Dim::C, Dim::R, Dim::S}) indicator(d);
-      break;
-  }
-  return g;
-}
-
 bool in_group(const Group& g, Dim d) { return d == g.d0 || d == g.d1; }
 
 // How one loop of a group is enumerated in a per-group sum.
@@ -213,7 +110,7 @@ struct Choice {
 class Summer {
  public:
   Summer(const Layer& layer, const Nest& nest, Tensor t)
-      : layer_(layer), nest_(nest), groups_(groups_for(layer, t)) {}
+      : layer_(layer), nest_(nest), groups_(detail::groups_for(layer, t)) {}
 
   // Σ over all enumerated indices of |tile| for the box.
   u128 size_sum(const std::vector<char>& box) {
@@ -447,7 +344,7 @@ class Summer {
       positions(pa0, oa0, b0, a0);
       if (g.kind == GroupKind::Sliding) {
         positions(pa1, oa1, b1, a1);
-        sliding(a0, a1, g.u, g.dil, g.pad, g.extent, ha);
+        detail::sliding(a0, a1, g.u, g.dil, g.pad, g.extent, ha);
       }
       if (!intersect) {
         value = g.kind == GroupKind::Single    ? a0.size()
@@ -457,15 +354,15 @@ class Summer {
         positions(pb0, ob0, b0, b0s);
         switch (g.kind) {
           case GroupKind::Single:
-            value = intersect_count(a0, b0s);
+            value = detail::intersect_count(a0, b0s);
             break;
           case GroupKind::Indicator:
             value = (!a0.empty() && !b0s.empty()) ? 1 : 0;
             break;
           case GroupKind::Sliding:
             positions(pb1, ob1, b1, b1s);
-            sliding(b0s, b1s, g.u, g.dil, g.pad, g.extent, hb);
-            value = intersect_count(ha, hb);
+            detail::sliding(b0s, b1s, g.u, g.dil, g.pad, g.extent, hb);
+            value = detail::intersect_count(ha, hb);
             break;
         }
       }
@@ -496,7 +393,11 @@ std::vector<char> mask_levels_from(const Nest& nest, int level) {
 }  // namespace
 
 Counts analytical_counts(const Layer& layer, const Arch& arch, const Mapping& mapping) {
-  const Nest nest = detail::flatten(layer, mapping);
+  (void)arch;
+  return detail::nest_counts(layer, detail::flatten(layer, mapping));
+}
+
+Counts detail::nest_counts(const Layer& layer, const Nest& nest) {
   const int L = nest.num_levels;
   Counts c;
   c.levels.resize(static_cast<std::size_t>(L));
@@ -505,7 +406,6 @@ Counts analytical_counts(const Layer& layer, const Arch& arch, const Mapping& ma
   for (const auto& l : nest.loops)
     if (!l.spatial) cycles *= static_cast<u128>(l.factor);
   c.compute_cycles = narrow(cycles);
-  (void)arch;
 
   for (Tensor t : kAllTensors) {
     const int ti = static_cast<int>(t);

@@ -10,22 +10,38 @@ Nest flatten(const Layer& layer, const Mapping& mapping) {
   n.bound = layer.bounds();
   for (int lv = 0; lv < n.num_levels; ++lv) {
     const LevelMapping& m = mapping.levels[lv];
-    n.level_begin.push_back(static_cast<int>(n.loops.size()));
     for (const Loop& l : m.temporal) n.loops.push_back({l.dim, l.factor, lv, false, 0, 1});
-    n.level_spatial_begin.push_back(static_cast<int>(n.loops.size()));
     for (const Loop& l : m.spatial_x) n.loops.push_back({l.dim, l.factor, lv, true, 0, 1});
     for (const Loop& l : m.spatial_y) n.loops.push_back({l.dim, l.factor, lv, true, 1, 1});
     n.keeps.push_back(m.keeps);
   }
-  n.level_begin.push_back(static_cast<int>(n.loops.size()));
+  finish_nest(n);
+  return n;
+}
+
+void finish_nest(Nest& n) {
+  const int count = static_cast<int>(n.loops.size());
+  n.level_begin.assign(static_cast<std::size_t>(n.num_levels) + 1, count);
+  n.level_spatial_begin.assign(static_cast<std::size_t>(n.num_levels), count);
+  // Walk backwards so that each level's entry ends at its first loop; levels without loops take
+  // the next level's start.
+  for (int i = count - 1; i >= 0; --i) {
+    const FlatLoop& l = n.loops[i];
+    n.level_begin[l.level] = i;
+    if (l.spatial) n.level_spatial_begin[l.level] = i;
+  }
+  for (int lv = n.num_levels - 1; lv >= 0; --lv)
+    if (n.level_begin[lv] == count) n.level_begin[lv] = n.level_begin[lv + 1];
+  // A level without spatial loops: its spatial part starts where the next level begins.
+  for (int lv = 0; lv < n.num_levels; ++lv)
+    n.level_spatial_begin[lv] = std::min(n.level_spatial_begin[lv], n.level_begin[lv + 1]);
   std::array<std::int64_t, kNumDims> running;
   running.fill(1);
-  for (int i = static_cast<int>(n.loops.size()) - 1; i >= 0; --i) {
+  for (int i = count - 1; i >= 0; --i) {
     FlatLoop& l = n.loops[i];
     l.stride = running[static_cast<int>(l.dim)];
     running[static_cast<int>(l.dim)] *= l.factor;
   }
-  return n;
 }
 
 std::vector<int> keeping_levels(const Nest& nest, Tensor t) {

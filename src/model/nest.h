@@ -32,6 +32,12 @@ struct Nest {
 
 Nest flatten(const Layer& layer, const Mapping& mapping);
 
+// (Re)computes `level_begin`, `level_spatial_begin` and every loop's `stride` for a Nest whose
+// `loops` (ordered as flatten orders them: by level, temporal before spatial), `keeps`,
+// `num_levels` and `bound` were filled directly. Loops of factor 1 may be absent. Reuses the
+// vectors' capacity.
+void finish_nest(Nest& nest);
+
 // Levels that keep a tensor, outermost first (level 0 always).
 std::vector<int> keeping_levels(const Nest& nest, Tensor t);
 
