@@ -1,6 +1,10 @@
-// erg/estimate.h — a network's energy: each layer mapped and evaluated, then totals.
+// erg/estimate.h — a network's energy: each layer mapped by the mapper (erg/mapper.h) and
+// evaluated, then totals.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,21 +13,35 @@
 #include "erg/cost_model.h"
 #include "erg/dataflow.h"
 #include "erg/error.h"
+#include "erg/mapper.h"
 #include "erg/network.h"
 
 namespace erg {
 
 struct EstimateOptions {
   Dataflow dataflow = Dataflow::RS;
+  Objective objective = Objective::Energy;   // what the mapper minimises for every layer
   std::optional<std::int64_t> batch;         // override every layer's N
   std::optional<int> weight_bits, act_bits;  // override bitwidths (act = inputs and outputs)
   std::optional<double> weight_density, act_density;  // override densities
+  // Set to true (e.g. from a SIGINT handler) to stop searching: the layer being searched keeps the
+  // best mapping found so far, and layers not searched yet (or interrupted before any mapping was
+  // found) get the heuristic mapping (simple_mapping). Their stats say optimal = false.
+  const std::atomic<bool>* cancel = nullptr;
+  // Called from the calling thread while layers are mapped: the distinct layer being searched
+  // (0-based `index` of `count`; identical layers are searched once) and the fraction of its
+  // mapspace done so far (0..1).
+  std::function<void(std::size_t index, std::size_t count, const Layer& layer, double fraction)>
+      progress;
 };
 
 struct LayerResult {
   Layer layer;  // after overrides
   Mapping mapping;
   LayerEvaluation eval;
+  MapperStats stats;       // of the search that chose the mapping (shared by identical layers)
+  bool heuristic = false;  // the search was interrupted before it found a mapping: the mapping is
+                           // simple_mapping's, and `stats` is empty with optimal = false
 };
 
 struct NetworkEstimate {
@@ -32,11 +50,14 @@ struct NetworkEstimate {
   std::string unit;
   std::int64_t batch = 1;
   Dataflow dataflow = Dataflow::RS;
+  Objective objective = Objective::Energy;
   Arch hardware;  // the architecture every layer was evaluated on (names, networks, compute)
   std::vector<LayerResult> layers;
+  bool interrupted = false;  // options.cancel was set before every layer's search had finished
 };
 
-// Applies the overrides, maps every layer (identical layers once) and evaluates it.
+// Applies the overrides, maps every layer (identical layers once, one after another; each search
+// uses every core) and evaluates it.
 Result<NetworkEstimate> estimate_network(const Network& net, const Arch& arch,
                                          const EstimateOptions& options);
 

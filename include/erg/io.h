@@ -9,6 +9,7 @@
 
 #include "erg/arch.h"
 #include "erg/error.h"
+#include "erg/mapper.h"
 #include "erg/mapping.h"
 #include "erg/network.h"
 
@@ -37,6 +38,14 @@ Result<Mapping> parse_mapping_yaml(const std::string& text, const std::string& o
                                    const Arch& arch);
 Result<Mapping> load_mapping_file(const std::string& path, const Arch& arch);
 std::string mapping_to_yaml(const Arch& arch, const Mapping& mapping);
+
+// Partial mappings for `erg map --fix` (docs/model.md §Partial mappings): the mapping file's
+// layout, every level optional, where `temporal` pins each listed dimension's product and the
+// loops' relative order, `spatial` (or `spatial_x`/`spatial_y`, multiplied per dimension) pins
+// the spatial product, and `keep` the kept tensors. A mapping file is a valid pins file.
+Result<MappingPins> parse_pins_yaml(const std::string& text, const std::string& origin,
+                                    const Arch& arch);
+Result<MappingPins> load_pins_file(const std::string& path, const Arch& arch);
 
 // Reads a whole file with the size limit; errors name the path.
 Result<std::string> read_text_file(const std::string& path);

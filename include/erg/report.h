@@ -7,7 +7,9 @@
 #include <string>
 
 #include "erg/cost_model.h"
+#include "erg/dataflow.h"
 #include "erg/estimate.h"
+#include "erg/mapper.h"
 
 namespace erg {
 
@@ -20,6 +22,15 @@ std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping
                              const LayerEvaluation& ev);
 std::string evaluation_json(const Layer& layer, const Arch& arch, const Mapping& mapping,
                             const LayerEvaluation& ev);
+
+// erg map: one layer's best mapping. The table is a headline (proven optimal or not), then
+// evaluation_table's view of the mapping, then `mapping_file` (the mapping's file text, shown as
+// is), then the mapper's statistics. The JSON has evaluation_json's keys, then "dataflow",
+// "objective", "objective_value", "mapping_file" and "mapper" (as in estimate_json's layers).
+std::string map_table(const Layer& layer, const Arch& arch, Dataflow dataflow, Objective objective,
+                      const MapperResult& result, const std::string& mapping_file);
+std::string map_json(const Layer& layer, const Arch& arch, Dataflow dataflow, Objective objective,
+                     const MapperResult& result, const std::string& mapping_file);
 
 // 1234567 → "1.23 M"; 0.5 → "0.5".
 std::string human_number(double v);

@@ -4,10 +4,15 @@
 // (its path, its help line, how it declares its flags, and what it runs); a command returns its
 // output text or an erg::Error, and main() writes the text (to stdout or -o FILE) or reports the
 // error. Exit statuses: 0 success; 2 bad input of any kind (unknown names, bad files, bad flag
-// values, command-line syntax); 1 only for an unexpected internal failure.
+// values, command-line syntax); 130 when Ctrl-C stopped a mapping search (after printing the best
+// mappings found so far); 1 only for an unexpected internal failure.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <csignal>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -25,6 +30,7 @@
 #include "erg/error.h"
 #include "erg/estimate.h"
 #include "erg/io.h"
+#include "erg/mapper.h"
 #include "erg/mapping.h"
 #include "erg/network.h"
 #include "erg/report.h"
@@ -41,6 +47,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
 constexpr int kExitBadInput = 2;
+constexpr int kExitInterrupted = 130;  // 128 + SIGINT, what shells report for Ctrl-C
 
 // Every flag of every subcommand. A subcommand binds only the fields it uses; the Option
 // pointers tell whether an optional flag was given at all.
@@ -55,8 +62,13 @@ struct Args {
   double weight_density = 1.0, act_density = 1.0;
   std::string layer_file, mapping_file, layer_name;
   std::string save_mappings;  // estimate: directory for per-layer layer and mapping files
+  std::string objective = "energy";
+  std::string layer;     // map: layer name (with --network) or layer file
+  std::string fix_file;  // map: --fix partial mapping
+  std::string out_file;  // map: --out mapping file
 
   CLI::Option* batch_opt = nullptr;
+  CLI::Option* map_batch_opt = nullptr;  // erg map's own --batch (Args is shared by commands)
   CLI::Option* wbits_opt = nullptr;
   CLI::Option* abits_opt = nullptr;
   CLI::Option* wdens_opt = nullptr;
@@ -149,6 +161,85 @@ std::string columns(const std::vector<std::vector<std::string>>& rows) {
 
 std::string human(std::uint64_t v) { return human_number(static_cast<double>(v)); }
 
+Result<Objective> objective_arg(const std::string& s) {
+  auto o = parse_objective(s);
+  if (o) return o;
+  Error e = o.error();
+  e.message = "--objective: " + e.message;
+  return e;
+}
+
+Result<Dataflow> dataflow_arg(const std::string& s) {
+  auto df = parse_dataflow(s);
+  if (df) return df;
+  Error e = df.error();
+  e.message = "--dataflow: " + e.message;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ctrl-C and progress during mapping searches.
+
+// Set by the SIGINT handler; the mapper polls it and returns the best mapping found so far.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the flag is set from a signal handler");
+
+extern "C" void on_sigint(int) { g_interrupted.store(true, std::memory_order_relaxed); }
+
+// Installs the SIGINT handler for the lifetime of a search only. SA_RESETHAND restores the default
+// action as the first Ctrl-C arrives, so a second one kills erg as usual.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    installed_ = sigaction(SIGINT, &sa, &old_) == 0;
+  }
+  ~InterruptScope() {
+    if (installed_) sigaction(SIGINT, &old_, nullptr);
+  }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  struct sigaction old_ {};
+  bool installed_ = false;
+};
+
+// One updating line on stderr, only when stderr is a terminal; cleared when done.
+class ProgressLine {
+ public:
+  ProgressLine() : on_(isatty(STDERR_FILENO) == 1) {}
+  ~ProgressLine() { clear(); }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  void show(const std::string& text) {
+    if (!on_ || text == last_) return;
+    last_ = text;
+    std::cerr << '\r' << text << "\x1b[K" << std::flush;
+  }
+  void clear() {
+    if (on_ && !last_.empty()) std::cerr << "\r\x1b[K" << std::flush;
+    last_.clear();
+  }
+
+ private:
+  bool on_;
+  std::string last_;
+};
+
+std::string percent_text(double fraction) {
+  const int pct = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * 100.0);
+  return std::to_string(pct) + " %";
+}
+
+std::string short_name(const std::string& name) {
+  return name.size() <= 24 ? name : name.substr(0, 21) + "...";
+}
+
 // ---------------------------------------------------------------------------------------------
 // erg estimate
 
@@ -170,8 +261,16 @@ void setup_estimate(CLI::App& app, Args& a) {
                     ->check(kNonEmpty);
   app.add_option("--dataflow", a.dataflow, "rs, ws, os (= os_b), os_a, os_b, os_c, nlr or free")
       ->capture_default_str();
+  app.add_option("--objective", a.objective,
+                 "What the mapper minimises for each layer: energy, delay (cycles) or edp")
+      ->capture_default_str();
   app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
   app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+  app.footer(
+      "Each layer gets the mapping that minimises the objective within the dataflow's mapspace\n"
+      "(docs/mapper.md). On a terminal a progress line shows on stderr; Ctrl-C stops the search,\n"
+      "prints the estimate with the best mappings found so far (marked not proven optimal) and\n"
+      "exits with status 130.");
   app.add_option("--save-mappings", a.save_mappings,
                  "Write DIR/<layer>.layer.yaml and DIR/<layer>.map.yaml for every layer (inputs "
                  "'erg evaluate' accepts unchanged)");
@@ -213,15 +312,14 @@ Result<std::string> run_estimate(const Args& a) {
   if (auto st = check_density("--act-density", a.adens_opt, a.act_density); !st) {
     return st.error();
   }
-  auto df = parse_dataflow(a.dataflow);
-  if (!df) {
-    Error e = df.error();
-    e.message = "--dataflow: " + e.message;
-    return e;
-  }
+  auto df = dataflow_arg(a.dataflow);
+  if (!df) return df.error();
+  auto objective = objective_arg(a.objective);
+  if (!objective) return objective.error();
 
   EstimateOptions opts;
   opts.dataflow = *df;
+  opts.objective = *objective;
   if (a.batch_opt->count()) opts.batch = a.batch;
   if (a.wbits_opt->count()) opts.weight_bits = a.wbits;
   if (a.abits_opt->count()) opts.act_bits = a.abits;
@@ -232,7 +330,18 @@ Result<std::string> run_estimate(const Args& a) {
   if (!net) return net.error();
   auto arch = load_arch(a.arch);
   if (!arch) return arch.error();
-  auto est = estimate_network(*net, *arch, opts);
+  ProgressLine progress;
+  opts.cancel = &g_interrupted;
+  opts.progress = [&](std::size_t i, std::size_t n, const Layer& l, double fraction) {
+    progress.show("erg: mapping layer " + std::to_string(i + 1) + "/" + std::to_string(n) + " " +
+                  short_name(l.name()) + ": " + percent_text(fraction) +
+                  " of the mapspace (Ctrl-C: stop, keep the best so far)");
+  };
+  auto est = [&] {
+    InterruptScope interrupt;
+    return estimate_network(*net, *arch, opts);
+  }();
+  progress.clear();
   if (!est) return est.error();
   if (!a.save_mappings.empty()) {
     if (auto st = save_mappings(*est, a.save_mappings); !st) return st.error();
@@ -291,6 +400,135 @@ Result<std::string> run_evaluate(const Args& a) {
   if (!ev) return ev.error();
   if (a.format == "json") return evaluation_json(*layer, *arch, *mapping, *ev);
   return evaluation_table(*layer, *arch, *mapping, *ev);
+}
+
+// ---------------------------------------------------------------------------------------------
+// erg map
+
+constexpr const char* kFixHelp =
+    "--fix FILE pins part of the mapping; the mapper searches the rest. The file has the layout\n"
+    "of a mapping file (a mapping erg writes pins everything it lists); every level is optional:\n"
+    "  version: 1\n"
+    "  mapping:\n"
+    "    - level: GLB\n"
+    "      temporal: [M: 2, C: 4]  # product of the level's temporal M factors = 2, of C = 4,\n"
+    "                              # and M's loop outside C's\n"
+    "      spatial: [P: 13]        # product of the spatial (X times Y) P factors = 13\n"
+    "                              # (or spatial_x/spatial_y lists, multiplied per dimension)\n"
+    "      keep: [inputs, outputs] # the tensors the level keeps\n"
+    "Dimensions: N G M C P Q R S. Levels and dimensions not listed are free.\n"
+    "Ctrl-C stops the search and prints the best mapping so far (not proven optimal), exit 130.";
+
+void setup_map(CLI::App& app, Args& a) {
+  app.add_option("layer", a.layer, "Layer name in the --network, or a YAML file holding one layer")
+      ->required();
+  app.add_option("--network", a.network, "Zoo network name or network YAML file holding the layer");
+  app.add_option("--arch", a.arch, "Architecture preset (see 'erg arch list') or arch YAML file")
+      ->required();
+  app.add_option("--dataflow", a.dataflow, "rs, ws, os (= os_b), os_a, os_b, os_c, nlr or free")
+      ->capture_default_str();
+  app.add_option("--objective", a.objective, "What to minimise: energy, delay (cycles) or edp")
+      ->capture_default_str();
+  app.add_option("--fix", a.fix_file, "Partial mapping file pinning factors, orders or keeps");
+  a.map_batch_opt =
+      app.add_option("--batch", a.batch, "Batch size N of the layer")->check(kNonEmpty);
+  app.add_option("--out", a.out_file,
+                 "Also write the best mapping to FILE.yaml ('erg evaluate --mapping' reads it)");
+  app.add_option("--format", a.format, "table or json")->capture_default_str();
+  app.footer(kFixHelp);
+}
+
+// The layer to map: a layer of --network by name, or the one layer of a layer file.
+Result<Layer> map_layer_arg(const Args& a) {
+  if (!a.network.empty()) {
+    auto net = load_network_arg(a.network);
+    if (!net) return net.error();
+    std::vector<std::string> names;
+    for (const Layer& l : net->layers) {
+      if (l.name() == a.layer) return l;
+      names.push_back(l.name());
+    }
+    for (const Layer& l : net->layers) {
+      if (ascii_lower(l.name()) == ascii_lower(a.layer)) return l;
+    }
+    return make_error("no layer '" + a.layer + "' in network '" + net->name + "'" +
+                      did_you_mean(a.layer, names) + " ('erg zoo show " + a.network +
+                      "' lists its layers)");
+  }
+  std::error_code ec;
+  if (looks_like_path(a.layer) || std::filesystem::exists(a.layer, ec)) {
+    auto net = load_network_file(a.layer);
+    if (!net) return net.error();
+    if (net->layers.size() == 1) return net->layers.front();
+    std::string list;
+    for (std::size_t i = 0; i < net->layers.size() && i < 5; ++i)
+      list += (i ? ", " : "") + net->layers[i].name();
+    if (net->layers.size() > 5) list += ", ...";
+    return make_error("'" + a.layer + "' holds " + std::to_string(net->layers.size()) +
+                      " layers (" + list + "): name one with 'erg map NAME --network " + a.layer +
+                      "'");
+  }
+  return make_error("'" + a.layer +
+                    "' is not a layer file; to map a layer of a network, name the network too, "
+                    "e.g. 'erg map " +
+                    a.layer + " --network alexnet'");
+}
+
+Result<std::string> run_map(const Args& a) {
+  if (auto st = check_format(a.format, {"table", "json"}); !st) return st.error();
+  if (a.map_batch_opt->count() && a.batch < 1) {
+    return make_error("--batch must be a positive integer, got " + std::to_string(a.batch));
+  }
+  auto df = dataflow_arg(a.dataflow);
+  if (!df) return df.error();
+  auto objective = objective_arg(a.objective);
+  if (!objective) return objective.error();
+  auto arch = load_arch(a.arch);
+  if (!arch) return arch.error();
+  auto layer = map_layer_arg(a);
+  if (!layer) return layer.error();
+  if (a.map_batch_opt->count()) {
+    LayerSpec s = layer->spec();
+    s.batch = a.batch;
+    layer = Layer::make(s);
+    if (!layer) return layer.error();
+  }
+
+  MapperOptions opts;
+  opts.dataflow = *df;
+  opts.objective = *objective;
+  opts.cancel = &g_interrupted;
+  if (!a.fix_file.empty()) {
+    auto pins = load_pins_file(a.fix_file, *arch);
+    if (!pins) return pins.error();
+    opts.pins = std::move(pins).value();
+  }
+  ProgressLine progress;
+  opts.progress = [&](double fraction) {
+    progress.show("erg: mapping " + short_name(layer->name()) + ": " + percent_text(fraction) +
+                  " of the mapspace (Ctrl-C: stop, keep the best so far)");
+  };
+  auto result = [&] {
+    InterruptScope interrupt;
+    return map_layer(*layer, *arch, opts);
+  }();
+  progress.clear();
+  if (!result) {
+    if (g_interrupted) return make_error("interrupted before the search found any mapping");
+    Error e = result.error();
+    if (!a.fix_file.empty() && e.file.empty() && e.message.find("--fix") != std::string::npos)
+      e.file = a.fix_file;
+    return e;
+  }
+  const std::string mapping_file = mapping_to_yaml(*arch, result->mapping);
+  if (!a.out_file.empty()) {
+    std::ofstream f(a.out_file, std::ios::binary | std::ios::trunc);
+    if (f) f << mapping_file;
+    if (f) f.close();
+    if (!f) return make_error("--out: cannot write mapping file '" + a.out_file + "'");
+  }
+  if (a.format == "json") return map_json(*layer, *arch, *df, *objective, *result, mapping_file);
+  return map_table(*layer, *arch, *df, *objective, *result, mapping_file);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,6 +715,8 @@ const Command kCommands[] = {
      run_estimate},
     {"evaluate", "Evaluate one layer under a given mapping: counts, energy, cycles", setup_evaluate,
      run_evaluate},
+    {"map", "Find a layer's optimal mapping (energy, delay or EDP), optionally with pinned parts",
+     setup_map, run_map},
     {"zoo", "List the built-in networks (or 'zoo show NAME')", setup_zoo, run_zoo},
     {"zoo show", "List a network's layers and shapes", setup_zoo_show, run_zoo_show},
     {"arch", "Architecture presets: 'arch list', 'arch show NAME'", setup_arch, nullptr},
@@ -552,6 +792,7 @@ int run(int argc, char** argv) {
       "Examples:\n"
       "  erg zoo\n"
       "  erg estimate alexnet --arch eyeriss --batch 4\n"
+      "  erg map conv1 --network alexnet --arch eyeriss --out conv1.map.yaml\n"
       "  erg evaluate --layer conv1.yaml --arch eyeriss --mapping conv1.map.yaml\n"
       "Run 'erg COMMAND --help' for a command's flags.");
 
@@ -602,11 +843,16 @@ int run(int argc, char** argv) {
   auto out = it->second->run(args);
   if (!out) {
     report_error(out.error());
-    return kExitBadInput;
+    return g_interrupted ? kExitInterrupted : kExitBadInput;
   }
   if (auto st = write_output(*out, args.output); !st) {
     report_error(st.error());
     return kExitBadInput;
+  }
+  if (g_interrupted) {
+    std::cerr << "erg: interrupted: the mappings shown are the best found before Ctrl-C, not "
+                 "proven optimal\n";
+    return kExitInterrupted;
   }
   return kExitOk;
 }

@@ -209,9 +209,9 @@ class Search {
   std::size_t bits_index(Dim d, const detail::InnerOption& in, std::int64_t b) const {
     const std::int64_t D = layer_.dim(d);
     const std::int64_t off = ceil_div(D, in.pe * in.y * in.x * b);
-    const bool bperm = s_.b_permute && b > 1 &&
-                       std::find(s_.b_permuted.begin(), s_.b_permuted.end(), d) !=
-                           s_.b_permuted.end();
+    const bool bperm =
+        s_.b_permute && b > 1 &&
+        std::find(s_.b_permuted.begin(), s_.b_permuted.end(), d) != s_.b_permuted.end();
     return static_cast<std::size_t>((bperm ? 2 : 0) + (off > 1 ? 1 : 0));
   }
 
@@ -360,8 +360,8 @@ class Search {
     u128 cycles = 1;
     for (Dim d : kAllDims) {
       const auto& in = s_.dims[di(d)].inner[static_cast<std::size_t>(tuple_.inner[di(d)])];
-      const std::int64_t b = s_.dims[di(d)].buffer[static_cast<std::size_t>(
-          tuple_.inner[di(d)])][static_cast<std::size_t>(tuple_.buf[di(d)])];
+      const std::int64_t b = s_.dims[di(d)].buffer[static_cast<std::size_t>(tuple_.inner[di(d)])]
+                                                  [static_cast<std::size_t>(tuple_.buf[di(d)])];
       auto& x = f[di(d)];
       x[kPE] = in.pe;
       x[kY] = placed_[di(d)][0];
@@ -403,8 +403,8 @@ class Search {
       do {
         evaluate_order(f, bp, dp, active, order_index++);
       } while (s_.d_permute && std::next_permutation(dp.begin(), dp.end(), [&](Dim a, Dim b) {
-        return index_in(s_.d_dims, a) < index_in(s_.d_dims, b);
-      }));
+                 return index_in(s_.d_dims, a) < index_in(s_.d_dims, b);
+               }));
     } while (s_.b_permute && std::next_permutation(bp.begin(), bp.end(), [&](Dim a, Dim b) {
                return index_in(s_.b_permuted, a) < index_in(s_.b_permuted, b);
              }));
@@ -451,8 +451,8 @@ class Search {
   }
 
   void evaluate_order(const std::array<std::array<std::int64_t, 5>, kNumDims>& f,
-                      const std::vector<Dim>& bp, const std::vector<Dim>& dp,
-                      std::uint64_t active, int order_index) {
+                      const std::vector<Dim>& bp, const std::vector<Dim>& dp, std::uint64_t active,
+                      int order_index) {
     if (s_.buf > 0 && !s_.b_permute) {
       // Fixed buffer order: the non-unit loops of b_permuted in the listed order.
       fixed_b_.clear();
@@ -598,8 +598,9 @@ Result<MapperResult> search_one(const Layer& layer, const Arch& arch, Dataflow d
   }
   Search proto(layer, arch, s, opt);
   total.mapspace += proto.mapspace();
-  int threads = opt.threads > 0 ? opt.threads
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = opt.threads > 0
+                    ? opt.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::clamp(threads, 1, 64);
   threads = std::min<int>(threads, static_cast<int>(std::max<std::size_t>(1, proto.top_options())));
   std::vector<Best> bests(static_cast<std::size_t>(threads));
@@ -689,8 +690,8 @@ Status check_pins(const MappingPins& pins, const Arch& arch, const Mapping& m) {
       const auto pt = p.temporal[static_cast<std::size_t>(di(d))];
       const auto ps = p.spatial[static_cast<std::size_t>(di(d))];
       if (pt && pt != t)
-        return make_error(fmt::format("level '{}': temporal {} is {}, pinned to {}", name,
-                                      dim_name(d), t, pt));
+        return make_error(
+            fmt::format("level '{}': temporal {} is {}, pinned to {}", name, dim_name(d), t, pt));
       if (ps && ps != sp)
         return make_error(
             fmt::format("level '{}': spatial {} is {}, pinned to {}", name, dim_name(d), sp, ps));
@@ -724,8 +725,8 @@ Result<MapperResult> map_layer(const Layer& layer, const Arch& arch, const Mappe
   Best best;
   std::vector<Dataflow> dfs = {opt.dataflow};
   if (opt.dataflow == Dataflow::Free)
-    dfs = {Dataflow::RS, Dataflow::WS, Dataflow::OS_A, Dataflow::OS_B, Dataflow::OS_C,
-           Dataflow::NLR};
+    dfs = {Dataflow::RS,   Dataflow::WS,   Dataflow::OS_A,
+           Dataflow::OS_B, Dataflow::OS_C, Dataflow::NLR};
   std::string first_error;
   int usable = 0;
   for (std::size_t i = 0; i < dfs.size(); ++i) {
@@ -743,8 +744,7 @@ Result<MapperResult> map_layer(const Layer& layer, const Arch& arch, const Mappe
       if (!best.found || b.key.better_than(best.key)) best = b;
     }
   }
-  stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (usable == 0) return make_error(first_error);
   if (!best.found)
     return make_error(fmt::format(
@@ -753,8 +753,8 @@ Result<MapperResult> map_layer(const Layer& layer, const Arch& arch, const Mappe
   MapperResult r;
   r.mapping = best.mapping;
   auto ev = evaluate(layer, arch, r.mapping);
-  if (!ev.ok()) return make_error("internal: the mapper's best mapping is invalid: " +
-                                  ev.error().message);
+  if (!ev.ok())
+    return make_error("internal: the mapper's best mapping is invalid: " + ev.error().message);
   r.eval = std::move(ev.value());
   r.objective = best.key.objective;
   r.stats = stats;

@@ -14,7 +14,9 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; 
 
 int di(Dim d) { return static_cast<int>(d); }
 
-bool contains(const std::vector<Dim>& v, Dim d) { return std::find(v.begin(), v.end(), d) != v.end(); }
+bool contains(const std::vector<Dim>& v, Dim d) {
+  return std::find(v.begin(), v.end(), d) != v.end();
+}
 
 // Row stationary (reference §3): every (m, n, e, p, q, r, t) with q·r ≤ C, p·t ≤ m ≤ M, e ≤ E,
 // n ≤ N; a PE set is R rows tall (folded in the buffer when taller than the array) and e columns
@@ -98,6 +100,7 @@ void rs_dims(const Layer& layer, Mapspace& s) {
 
 struct Template {
   std::vector<Dim> pe, y, x;
+  std::vector<Dim> pe_whole;  // dimensions entirely in the PE
   std::array<bool, kNumTensors> pe_keeps{};
   std::vector<Dim> b_order;  // fixed buffer order, outer to inner
   const char* what = "";
@@ -105,59 +108,114 @@ struct Template {
 
 Template template_of(Dataflow df) {
   using enum Dim;
+  Template t;
+  t.b_order = {G, N, M, P, Q, C, R, S};
   switch (df) {
     case Dataflow::WS:
-      return {{N, P, Q}, {C, R, S}, {M, G}, {true, false, false}, {G, M, C, R, S, N, P, Q},
-              "ws: PEs keep weights (PE loops N, P, Q), the array spreads C·R·S (Y) and M·G (X)"};
+      t.y = {C, R, S};
+      t.x = {M, G};
+      t.pe_keeps = {true, false, false};
+      t.b_order = {G, M, C, R, S, N, P, Q};
+      t.what =
+          "ws: each PE keeps one weight while the buffer's innermost loops (N, P, Q) stream "
+          "inputs and psums past it; the array spreads C·R·S (Y) and M·G (X)";
+      break;
     case Dataflow::OS_A:
-      return {{C, R, S, P, Q}, {P}, {Q, N}, {false, false, true}, {G, N, M, P, Q, C, R, S},
-              "os_a: PEs keep outputs (PE loops C, R, S, P, Q), the array spreads P (Y) and Q·N "
-              "(X)"};
+      t.pe = {P, Q};
+      t.pe_whole = {C, R, S};
+      t.y = {P};
+      t.x = {Q, N};
+      t.pe_keeps = {false, false, true};
+      t.what =
+          "os_a: each PE finishes a block of P·Q outputs of one channel in place (C, R, S in the "
+          "PE); the array spreads P (Y) and Q·N (X)";
+      break;
     case Dataflow::OS_B:
-      return {{C, R, S, M, P, Q}, {M}, {Q, P}, {false, false, true}, {G, N, M, P, Q, C, R, S},
-              "os_b: PEs keep outputs (PE loops C, R, S, M, P, Q), the array spreads M (Y) and Q·P "
-              "(X)"};
+      t.pe = {M, P, Q};
+      t.pe_whole = {C, R, S};
+      t.y = {M};
+      t.x = {Q, P};
+      t.pe_keeps = {false, false, true};
+      t.what =
+          "os_b: each PE finishes a block of M·P·Q outputs in place (C, R, S in the PE); the "
+          "array spreads M (Y) and Q·P (X)";
+      break;
     case Dataflow::OS_C:
-      return {{C, R, S, M}, {M}, {M, N, G}, {false, false, true}, {G, N, M, P, Q, C, R, S},
-              "os_c: PEs keep outputs (PE loops C, R, S, M), the array spreads M (Y) and M·N·G "
-              "(X)"};
+      t.pe = {M};
+      t.pe_whole = {C, R, S};
+      t.y = {M};
+      t.x = {M, N, G};
+      t.pe_keeps = {false, false, true};
+      t.what =
+          "os_c: each PE finishes a block of M outputs of one pixel in place (C, R, S in the PE); "
+          "the array spreads M (Y) and M·N·G (X)";
+      break;
     case Dataflow::NLR:
     default:
-      return {{}, {C}, {M, G}, {false, false, false}, {G, N, M, P, Q, C, R, S},
-              "nlr: PEs keep nothing, the array spreads C (Y) and M·G (X)"};
+      t.y = {C};
+      t.x = {M, G};
+      t.what = "nlr: PEs keep nothing; the array spreads C (Y) and M·G (X)";
+      break;
   }
+  return t;
 }
 
-// Every other dataflow: per dimension, PE factors among the tile sizes, spatial factors 1..mesh,
-// buffer factors among the tile sizes of what is left; one buffer order (the PE's stationary
-// tensor's irrelevant dimensions innermost); every off-chip order.
+// Buffer factors for the other dataflows: the balanced tiles for 1, 2, 4, 8, ... tiles.
+std::vector<std::int64_t> halvings(std::int64_t n) {
+  std::vector<std::int64_t> v;
+  for (std::int64_t j = 1; j < 2 * n; j *= 2) v.push_back(ceil_div(n, std::min(j, n)));
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// Every other dataflow: per dimension, PE factors among the balanced tile sizes, spatial factors
+// among the balanced tile sizes that fit the axis; in the buffer, M, C, P and N take the balanced
+// tiles of 1, 2, 4, ... pieces and Q, R, S whatever is left (G stays off-chip); one buffer order
+// (the PE's stationary tensor's irrelevant dimensions innermost); every off-chip order.
 void template_dims(const Layer& layer, const Template& t, Mapspace& s) {
   for (Dim d : kAllDims) {
     const std::int64_t D = layer.dim(d);
     DimSpace& ds = s.dims[di(d)];
-    const std::vector<std::int64_t> pes =
-        (s.pe >= 0 && contains(t.pe, d)) ? tile_sizes(D) : std::vector<std::int64_t>{1};
+    std::vector<std::int64_t> pes = {1};
+    if (s.pe >= 0 && contains(t.pe_whole, d))
+      pes = {D};
+    else if (s.pe >= 0 && contains(t.pe, d))
+      pes = tile_sizes(D);
     for (std::int64_t pe : pes) {
       const std::int64_t r1 = ceil_div(D, pe);
-      const std::int64_t ymax = contains(t.y, d) ? std::min<std::int64_t>(s.rows, r1) : 1;
-      for (std::int64_t y = 1; y <= ymax; ++y) {
+      std::vector<std::int64_t> ys = {1};
+      if (contains(t.y, d)) ys = tile_sizes(r1);
+      for (std::int64_t y : ys) {
+        if (y > s.rows) break;
         const std::int64_t r2 = ceil_div(r1, y);
-        const std::int64_t xmax = contains(t.x, d) ? std::min<std::int64_t>(s.cols, r2) : 1;
-        for (std::int64_t x = 1; x <= xmax; ++x) {
+        std::vector<std::int64_t> xs = {1};
+        if (contains(t.x, d)) xs = tile_sizes(r2);
+        for (std::int64_t x : xs) {
+          if (x > s.cols) break;
+          const std::int64_t r3 = ceil_div(r2, x);
           ds.inner.push_back({pe, y, x});
-          ds.buffer.push_back(s.buf > 0 ? tile_sizes(ceil_div(r2, x))
-                                        : std::vector<std::int64_t>{1});
+          std::vector<std::int64_t> b = {1};
+          if (s.buf > 0) {
+            if (d == Dim::M || d == Dim::C || d == Dim::P || d == Dim::N)
+              b = halvings(r3);
+            else if (d != Dim::G)
+              b = {r3};
+          }
+          ds.buffer.push_back(std::move(b));
         }
       }
     }
   }
   s.y_order = t.y;
   s.x_order = t.x;
-  s.pe_order = t.pe;
+  s.pe_order = t.pe_whole;
+  s.pe_order.insert(s.pe_order.end(), t.pe.begin(), t.pe.end());
   s.b_permuted = t.b_order;
   s.b_inner = {};
   s.b_permute = false;
-  s.d_dims = {Dim::G, Dim::N, Dim::M, Dim::P, Dim::Q, Dim::C, Dim::R, Dim::S};
+  s.d_dims = {Dim::G, Dim::N, Dim::M, Dim::P, Dim::C};
+  s.d_permute = true;
   s.description = t.what;
 }
 
@@ -200,9 +258,10 @@ Result<Mapspace> make_mapspace(Dataflow df, const Layer& layer, const Arch& arch
   const int L = s.levels;
   if (df == Dataflow::Free) return make_error("internal: 'free' is the union of the mapspaces");
   if (L < 2)
-    return make_error(fmt::format("dataflow '{}' needs an arch with a buffer level; '{}' has one "
-                                  "level",
-                                  dataflow_name(df), arch.name));
+    return make_error(
+        fmt::format("dataflow '{}' needs an arch with a buffer level; '{}' has one "
+                    "level",
+                    dataflow_name(df), arch.name));
   if (df == Dataflow::RS && L < 3)
     return make_error(fmt::format("row stationary needs per-PE storage (three levels); '{}' has {}",
                                   arch.name, L));
@@ -216,15 +275,16 @@ Result<Mapspace> make_mapspace(Dataflow df, const Layer& layer, const Arch& arch
     s.rows = arch.compute.mesh_y;
   }
   if (arch.compute.mesh_x * arch.compute.mesh_y != 1 && s.pe >= 0)
-    return make_error(fmt::format("the mapper places one MAC per PE; arch '{}' has {}x{} MAC units "
-                                  "per PE",
-                                  arch.name, arch.compute.mesh_x, arch.compute.mesh_y));
+    return make_error(
+        fmt::format("the mapper places one MAC per PE; arch '{}' has {}x{} MAC units "
+                    "per PE",
+                    arch.name, arch.compute.mesh_x, arch.compute.mesh_y));
   for (int lv = 1; lv < L; ++lv)
     if (lv != s.pe && (arch.levels[lv].mesh_x != 1 || arch.levels[lv].mesh_y != 1))
-      return make_error(fmt::format("the mapper needs the PE array under the buffer only; level "
-                                    "'{}' of arch '{}' has a {}x{} mesh",
-                                    arch.levels[lv].name, arch.name, arch.levels[lv].mesh_x,
-                                    arch.levels[lv].mesh_y));
+      return make_error(fmt::format(
+          "the mapper needs the PE array under the buffer only; level "
+          "'{}' of arch '{}' has a {}x{} mesh",
+          arch.levels[lv].name, arch.name, arch.levels[lv].mesh_x, arch.levels[lv].mesh_y));
   for (int lv = 0; lv < L; ++lv) s.keeps.push_back(arch.levels[lv].keeps);
   if (df == Dataflow::RS) {
     rs_dims(layer, s);
@@ -234,10 +294,10 @@ Result<Mapspace> make_mapspace(Dataflow df, const Layer& layer, const Arch& arch
       for (Tensor te : kAllTensors) {
         const int ti = static_cast<int>(te);
         if (t.pe_keeps[ti] && !arch.levels[s.pe].keeps[ti])
-          return make_error(fmt::format("dataflow '{}' keeps {} in the PEs, but level '{}' of arch "
-                                        "'{}' cannot hold them",
-                                        dataflow_name(df), tensor_name(te), arch.levels[s.pe].name,
-                                        arch.name));
+          return make_error(
+              fmt::format("dataflow '{}' keeps {} in the PEs, but level '{}' of arch "
+                          "'{}' cannot hold them",
+                          dataflow_name(df), tensor_name(te), arch.levels[s.pe].name, arch.name));
       }
       s.keeps[s.pe] = t.pe_keeps;
     }

@@ -37,8 +37,8 @@ struct DimSpace {
 struct Mapspace {
   Dataflow dataflow = Dataflow::RS;
   int levels = 0;
-  int pe = -1;   // PE level, or −1 when the buffer's spatial loops feed MAC units
-  int buf = 0;   // the buffer level (0 when the arch has one level)
+  int pe = -1;             // PE level, or −1 when the buffer's spatial loops feed MAC units
+  int buf = 0;             // the buffer level (0 when the arch has one level)
   int rows = 1, cols = 1;  // the mesh the buffer's spatial loops place work on
   std::array<DimSpace, kNumDims> dims;
   std::vector<std::array<bool, kNumTensors>> keeps;  // per level

@@ -32,8 +32,8 @@ std::array<std::uint64_t, kNumTensors> tile_words(const Layer& layer, const Arch
     const LevelMapping& m = mapping.levels[lv];
     for (const auto* v : {&m.temporal, &m.spatial_x, &m.spatial_y})
       for (const Loop& l : *v)
-        ext[static_cast<int>(l.dim)] = std::min<std::int64_t>(
-            ext[static_cast<int>(l.dim)] * l.factor, std::int64_t{1} << 62);
+        ext[static_cast<int>(l.dim)] =
+            std::min<std::int64_t>(ext[static_cast<int>(l.dim)] * l.factor, std::int64_t{1} << 62);
   }
   return tile_words_for_extents(layer, arch, ext, level);
 }

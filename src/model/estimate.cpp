@@ -2,10 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <atomic>
 #include <map>
-#include <thread>
 #include <tuple>
 
 namespace erg {
@@ -22,6 +19,49 @@ auto layer_key(const Layer& l) {
                          s.outputs.bits, s.outputs.density);
 }
 
+bool cancelled(const EstimateOptions& opt) {
+  return opt.cancel != nullptr && opt.cancel->load(std::memory_order_relaxed);
+}
+
+struct Found {
+  Mapping mapping;
+  MapperStats stats;
+  bool heuristic = false;
+};
+
+// The mapper's best mapping of one layer; once the search is cancelled, the best found so far, or
+// the heuristic mapping when there is none.
+Result<Found> map_one(const Layer& layer, const Arch& arch, const EstimateOptions& opt,
+                      std::size_t index, std::size_t count) {
+  if (!cancelled(opt)) {
+    MapperOptions mo;
+    mo.dataflow = opt.dataflow;
+    mo.objective = opt.objective;
+    mo.threads = 0;
+    mo.cancel = opt.cancel;
+    if (opt.progress) {
+      mo.progress = [&](double fraction) { opt.progress(index, count, layer, fraction); };
+      opt.progress(index, count, layer, 0.0);
+    }
+    auto r = map_layer(layer, arch, mo);
+    if (r.ok()) return Found{r->mapping, r->stats, false};
+    if (!cancelled(opt)) {
+      Error e = r.error();
+      e.message = fmt::format("layer '{}': {}", layer.name(), e.message);
+      return e;
+    }
+  }
+  auto m = simple_mapping(opt.dataflow, layer, arch);
+  if (!m.ok()) {
+    Error e = m.error();
+    e.message = fmt::format("layer '{}': {}", layer.name(), e.message);
+    return e;
+  }
+  Found f{std::move(m).value(), {}, true};
+  f.stats.optimal = false;
+  return f;
+}
+
 }  // namespace
 
 Result<NetworkEstimate> estimate_network(const Network& net, const Arch& arch,
@@ -33,6 +73,7 @@ Result<NetworkEstimate> estimate_network(const Network& net, const Arch& arch,
   est.arch = arch.name;
   est.unit = arch.unit;
   est.dataflow = opt.dataflow;
+  est.objective = opt.objective;
   est.batch = opt.batch.value_or(net.layers.front().dim(Dim::N));
   est.hardware = arch;
 
@@ -49,7 +90,8 @@ Result<NetworkEstimate> estimate_network(const Network& net, const Arch& arch,
     layers.push_back(std::move(l).value());
   }
 
-  // Identical layers are mapped once.
+  // Identical layers are mapped once. The mapper uses every core for one layer, so the distinct
+  // layers are searched one after another.
   std::map<decltype(layer_key(layers.front())), std::size_t> unique_index;
   std::vector<std::size_t> job_of(layers.size());
   std::vector<std::size_t> jobs;
@@ -58,25 +100,20 @@ Result<NetworkEstimate> estimate_network(const Network& net, const Arch& arch,
     if (inserted) jobs.push_back(i);
     job_of[i] = it->second;
   }
-  std::vector<std::optional<Result<Mapping>>> found(jobs.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t j = next++; j < jobs.size(); j = next++)
-      found[j] = simple_mapping(opt.dataflow, layers[jobs[j]], arch);
-  };
-  const unsigned n_threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(),
-                                                             static_cast<unsigned>(jobs.size())));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < n_threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  std::vector<Found> found;
+  found.reserve(jobs.size());
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    auto f = map_one(layers[jobs[j]], arch, opt, j, jobs.size());
+    if (!f.ok()) return f.error();
+    if (!f->stats.optimal) est.interrupted = true;
+    found.push_back(std::move(f).value());
+  }
 
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    const Result<Mapping>& m = *found[job_of[i]];
-    if (!m.ok()) return m.error();
-    auto ev = evaluate(layers[i], arch, m.value());
+    const Found& f = found[job_of[i]];
+    auto ev = evaluate(layers[i], arch, f.mapping);
     if (!ev.ok()) return ev.error();
-    est.layers.push_back({layers[i], m.value(), std::move(ev).value()});
+    est.layers.push_back({layers[i], f.mapping, std::move(ev).value(), f.stats, f.heuristic});
   }
   return est;
 }

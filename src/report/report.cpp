@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -323,6 +324,54 @@ std::string layer_shape(const Layer& l) {
       s.dilation_h, s.dilation_w, s.pad_top, s.pad_bottom, s.pad_left, s.pad_right, s.groups);
 }
 
+// The mapper's statistics (erg/mapper.h), as estimate_json's layers and map_json show them.
+json mapper_json(const MapperStats& s) {
+  return {{"mapspace", s.mapspace},
+          {"evaluated", s.evaluated},
+          {"pruned_by_bound", s.pruned_by_bound},
+          {"rejected",
+           {{"array", s.rejected_array},
+            {"capacity", s.rejected_capacity},
+            {"dataflow", s.rejected_dataflow},
+            {"pinned", s.rejected_pinned}}},
+          {"optimal", s.optimal},
+          {"seconds", s.seconds}};
+}
+
+// Mappings of the mapspace the search did not reach (0 unless it was interrupted).
+std::uint64_t not_searched(const MapperStats& s) {
+  const std::uint64_t seen = s.evaluated + s.pruned_by_bound + s.rejected_array +
+                             s.rejected_capacity + s.rejected_dataflow + s.rejected_pinned;
+  return s.mapspace > seen ? s.mapspace - seen : 0;
+}
+
+// The statistics as aligned "name  value" lines, exact counts (they add up to the mapspace).
+std::string mapper_text(const MapperStats& s) {
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"mapspace", std::to_string(s.mapspace)},
+      {"evaluated", std::to_string(s.evaluated)},
+      {"pruned by bound", std::to_string(s.pruned_by_bound)},
+      {"rejected: array size", std::to_string(s.rejected_array)},
+      {"rejected: capacity", std::to_string(s.rejected_capacity)},
+      {"rejected: dataflow rule", std::to_string(s.rejected_dataflow)},
+      {"rejected: --fix", std::to_string(s.rejected_pinned)}};
+  if (!s.optimal) rows.emplace_back("not searched", std::to_string(not_searched(s)));
+  rows.emplace_back("time", fmt::format("{:.3f} s", s.seconds));
+  rows.emplace_back("result", s.optimal ? "proven optimal" : "not proven optimal (interrupted)");
+  std::size_t w = 0, vw = 0;
+  for (const auto& [k, v] : rows) {
+    w = std::max(w, k.size());
+    vw = std::max(vw, v.size());
+  }
+  std::string out;
+  for (const auto& [k, v] : rows) {
+    const bool number = !v.empty() && std::isdigit(static_cast<unsigned char>(v.back()));
+    out += "  " + k + std::string(w - k.size() + 2, ' ') +
+           (number ? std::string(vw - v.size(), ' ') : "") + v + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -375,13 +424,30 @@ std::string estimate_table(const NetworkEstimate& est) {
   total.type = "";
   t.add_row(cells(total), /*total=*/true);
   std::string out = fmt::format(
-      "network {} on {}, dataflow {}, batch {}; energy in units of {} (k = 1e3, M = 1e6, G = "
-      "1e9)\n",
-      est.network, est.arch, dataflow_name(est.dataflow), est.batch, est.unit);
+      "network {} on {}, dataflow {}, objective {}, batch {}; energy in units of {} (k = 1e3, M "
+      "= 1e6, G = 1e9)\n",
+      est.network, est.arch, dataflow_name(est.dataflow), objective_name(est.objective), est.batch,
+      est.unit);
   out += t.render();
   out +=
       fmt::format("cycles {}, utilisation {:.1f} %\n",
                   human_number(static_cast<double>(v.total.cycles)), 100.0 * v.total.utilization);
+  // Which mappings the mapper proved optimal (identical layers share one search).
+  std::string searched, heuristic;
+  for (const LayerResult& r : est.layers) {
+    if (r.stats.optimal) continue;
+    std::string& list = r.heuristic ? heuristic : searched;
+    list += (list.empty() ? "" : ", ") + r.layer.name();
+  }
+  if (searched.empty() && heuristic.empty()) {
+    out += fmt::format("mappings: each proven optimal for {} within the {} mapspace\n",
+                       objective_name(est.objective), dataflow_name(est.dataflow));
+  } else {
+    out += "mappings: not proven optimal (interrupted):";
+    if (!searched.empty()) out += " best found so far for " + searched + ";";
+    if (!heuristic.empty()) out += " heuristic mapping for " + heuristic + ";";
+    out.back() = '\n';
+  }
   return out;
 }
 
@@ -393,15 +459,23 @@ std::string estimate_json(const NetworkEstimate& est) {
     json l = estimate_row_json(v, v.layers[i]);
     l["mapping"] = mapping_summary(names, est.layers[i].mapping);
     l["mapping_loops"] = mapping_loops_json(names, est.layers[i].mapping);
+    json m = mapper_json(est.layers[i].stats);
+    m["heuristic"] = est.layers[i].heuristic;
+    l["mapper"] = std::move(m);
     layers.push_back(std::move(l));
   }
   // The total has a layer's keys; it has no mapping of its own, and its active_pes is the peak.
   json total = estimate_row_json(v, v.total);
   total["mapping"] = nullptr;
   total["mapping_loops"] = nullptr;
-  json out = {{"network", est.network},   {"arch", est.arch},
-              {"batch", est.batch},       {"dataflow", std::string(dataflow_name(est.dataflow))},
-              {"unit", est.unit},         {"layers", std::move(layers)},
+  total["mapper"] = nullptr;
+  json out = {{"network", est.network},
+              {"arch", est.arch},
+              {"batch", est.batch},
+              {"dataflow", std::string(dataflow_name(est.dataflow))},
+              {"objective", std::string(objective_name(est.objective))},
+              {"unit", est.unit},
+              {"layers", std::move(layers)},
               {"total", std::move(total)}};
   return out.dump(2) + "\n";
 }
@@ -496,8 +570,10 @@ std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping
   return out;
 }
 
-std::string evaluation_json(const Layer& layer, const Arch& arch, const Mapping& mapping,
-                            const LayerEvaluation& ev) {
+namespace {
+
+json evaluation_object(const Layer& layer, const Arch& arch, const Mapping& mapping,
+                       const LayerEvaluation& ev) {
   const Energy& e = ev.energy;
   const Counts& c = ev.counts;
   const LayerSpec& sp = layer.spec();
@@ -560,6 +636,53 @@ std::string evaluation_json(const Layer& layer, const Arch& arch, const Mapping&
               {"energy_by_level", by_level_json(cols, column_values(cols, e))},
               {"energy_by_level_tensor", level_tensor},
               {"energy_compute_network", e.compute_network}};
+  return out;
+}
+
+// What the mapper minimised, in words, and its value for the chosen mapping.
+std::string objective_text(Objective o, const Arch& arch) {
+  switch (o) {
+    case Objective::Delay:
+      return "cycles";
+    case Objective::EDP:
+      return fmt::format("energy x cycles ({} x cycles)", arch.unit);
+    case Objective::Energy:
+      break;
+  }
+  return fmt::format("energy ({})", arch.unit);
+}
+
+}  // namespace
+
+std::string evaluation_json(const Layer& layer, const Arch& arch, const Mapping& mapping,
+                            const LayerEvaluation& ev) {
+  return evaluation_object(layer, arch, mapping, ev).dump(2) + "\n";
+}
+
+std::string map_table(const Layer& layer, const Arch& arch, Dataflow dataflow, Objective objective,
+                      const MapperResult& r, const std::string& mapping_file) {
+  std::string out =
+      fmt::format("best {} mapping of layer {} on {}, minimising {}: {}\n\n",
+                  dataflow_name(dataflow), layer.name(), arch.name, objective_name(objective),
+                  r.stats.optimal ? "proven optimal" : "not proven optimal (interrupted)");
+  out += evaluation_table(layer, arch, r.mapping, r.eval);
+  out += "\nmapping file (erg evaluate --mapping reads it; erg map --out FILE writes it):\n";
+  out += mapping_file;
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  out += fmt::format("\nmapper: dataflow {}, objective {} = {}\n", dataflow_name(dataflow),
+                     objective_text(objective, arch), human_number(r.objective));
+  out += mapper_text(r.stats);
+  return out;
+}
+
+std::string map_json(const Layer& layer, const Arch& arch, Dataflow dataflow, Objective objective,
+                     const MapperResult& r, const std::string& mapping_file) {
+  json out = evaluation_object(layer, arch, r.mapping, r.eval);
+  out["dataflow"] = std::string(dataflow_name(dataflow));
+  out["objective"] = std::string(objective_name(objective));
+  out["objective_value"] = r.objective;
+  out["mapping_file"] = mapping_file;
+  out["mapper"] = mapper_json(r.stats);
   return out.dump(2) + "\n";
 }
 
