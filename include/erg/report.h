@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "erg/compare.h"
 #include "erg/cost_model.h"
 #include "erg/dataflow.h"
 #include "erg/estimate.h"
@@ -31,6 +32,15 @@ std::string map_table(const Layer& layer, const Arch& arch, Dataflow dataflow, O
                       const MapperResult& result, const std::string& mapping_file);
 std::string map_json(const Layer& layer, const Arch& arch, Dataflow dataflow, Objective objective,
                      const MapperResult& result, const std::string& mapping_file);
+
+// erg compare-dataflows: per layer and in total, each dataflow's energy per MAC, energy relative
+// to rs, DRAM accesses per MAC and active PEs. JSON: {"network", "arch", "pes", "batch",
+// "equal_area", "unit", "storage", "interrupted", "layers": [{"name", "dataflows": {"rs":
+// {"energy", "energy_per_mac", "dram_accesses_per_mac", "active_pes", "macs", "dram_accesses",
+// "ratio_to_rs", "buffer_keeps_weights", "mapping"}, ...}}], "total": {"name", "dataflows"}}.
+std::string compare_table(const DataflowComparison& c);
+std::string compare_json(const DataflowComparison& c);
+std::string compare_csv(const DataflowComparison& c);
 
 // 1234567 → "1.23 M"; 0.5 → "0.5".
 std::string human_number(double v);

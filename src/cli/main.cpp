@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "erg/arch.h"
+#include "erg/compare.h"
 #include "erg/cost_model.h"
 #include "erg/dataflow.h"
 #include "erg/error.h"
@@ -63,9 +64,11 @@ struct Args {
   std::string layer_file, mapping_file, layer_name;
   std::string save_mappings;  // estimate: directory for per-layer layer and mapping files
   std::string objective = "energy";
-  std::string layer;     // map: layer name (with --network) or layer file
-  std::string fix_file;  // map: --fix partial mapping
-  std::string out_file;  // map: --out mapping file
+  std::string layer;        // map: layer name (with --network) or layer file
+  std::string fix_file;     // map: --fix partial mapping
+  std::string out_file;     // map: --out mapping file
+  int pes = 256;            // compare-dataflows: PEs of the comparison chip
+  bool equal_area = false;  // compare-dataflows: storage of equal area rather than capacity
 
   CLI::Option* batch_opt = nullptr;
   CLI::Option* map_batch_opt = nullptr;  // erg map's own --batch (Args is shared by commands)
@@ -532,6 +535,68 @@ Result<std::string> run_map(const Args& a) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// erg compare-dataflows
+
+void setup_compare(CLI::App& app, Args& a) {
+  app.add_option("network", a.network, "Zoo network name (see 'erg zoo') or network YAML file")
+      ->required();
+  a.arch = "eyeriss-isca16";
+  app.add_option("--arch", a.arch,
+                 "Base architecture: levels and energies per access (a three-level preset or "
+                 "arch YAML file)")
+      ->capture_default_str();
+  app.add_option("--pes", a.pes, "PEs of the chip: 256 (16x16), 512 (16x32) or 1024 (32x32)")
+      ->capture_default_str()
+      ->check(kNonEmpty);
+  a.batch_opt =
+      app.add_option("--batch", a.batch, "Batch size N for every layer")->check(kNonEmpty);
+  app.add_flag("--equal-area", a.equal_area,
+               "Give each dataflow storage of equal area (reference §4's RF and buffer sizes) "
+               "instead of RS's storage capacity");
+  app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
+  app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+  app.footer(
+      "Maps every layer under rs, ws, os_a, os_b, os_c and nlr, each with its own optimal mapping\n"
+      "for energy on its own storage (docs/compare.md), and reports energy per MAC, DRAM accesses\n"
+      "per MAC, active PEs and each dataflow's energy relative to rs. Ctrl-C stops the searches\n"
+      "(exit 130, best mappings so far).");
+}
+
+Result<std::string> run_compare(const Args& a) {
+  if (auto st = check_format(a.format, {"table", "json", "csv"}); !st) return st.error();
+  if (a.batch_opt->count() && a.batch < 1)
+    return make_error("--batch must be a positive integer, got " + std::to_string(a.batch));
+  if (a.pes != 256 && a.pes != 512 && a.pes != 1024)
+    return make_error("--pes must be 256, 512 or 1024, got " + std::to_string(a.pes));
+  auto net = load_network_arg(a.network);
+  if (!net) return net.error();
+  auto arch = load_arch(a.arch);
+  if (!arch) return arch.error();
+  CompareOptions opts;
+  opts.pes = a.pes;
+  opts.equal_area = a.equal_area;
+  if (a.batch_opt->count()) opts.batch = a.batch;
+  opts.cancel = &g_interrupted;
+  ProgressLine progress;
+  opts.progress = [&](std::size_t k, std::size_t nk, std::size_t i, std::size_t n, const Layer& l,
+                      double fraction) {
+    progress.show("erg: dataflow " + std::to_string(k + 1) + "/" + std::to_string(nk) + " (" +
+                  std::string(dataflow_name(compared_dataflows()[k])) + "), search " +
+                  std::to_string(i + 1) + "/" + std::to_string(n) + " " + short_name(l.name()) +
+                  ": " + percent_text(fraction) + " (Ctrl-C: stop, keep the best so far)");
+  };
+  auto cmp = [&] {
+    InterruptScope interrupt;
+    return compare_dataflows(*net, *arch, opts);
+  }();
+  progress.clear();
+  if (!cmp) return cmp.error();
+  if (a.format == "json") return compare_json(*cmp);
+  if (a.format == "csv") return compare_csv(*cmp);
+  return compare_table(*cmp);
+}
+
+// ---------------------------------------------------------------------------------------------
 // erg zoo, erg zoo show
 
 void setup_zoo(CLI::App& app, Args& a) {
@@ -717,6 +782,9 @@ const Command kCommands[] = {
      run_evaluate},
     {"map", "Find a layer's optimal mapping (energy, delay or EDP), optionally with pinned parts",
      setup_map, run_map},
+    {"compare-dataflows",
+     "Every dataflow on storage of equal area (or capacity), each with its optimal mappings",
+     setup_compare, run_compare},
     {"zoo", "List the built-in networks (or 'zoo show NAME')", setup_zoo, run_zoo},
     {"zoo show", "List a network's layers and shapes", setup_zoo_show, run_zoo_show},
     {"arch", "Architecture presets: 'arch list', 'arch show NAME'", setup_arch, nullptr},

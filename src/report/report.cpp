@@ -686,4 +686,129 @@ std::string map_json(const Layer& layer, const Arch& arch, Dataflow dataflow, Ob
   return out.dump(2) + "\n";
 }
 
+// ---------------------------------------------------------------------------------------------
+// erg compare-dataflows
+
+namespace {
+
+std::string storage_text(const StorageSetup& st) {
+  const std::string rf = st.rf_words ? fmt::format("{} w", st.rf_words) : "none";
+  return fmt::format("RF {}, buffer {} KiB", rf, st.buffer_bytes / 1024);
+}
+
+json figures_json(const DataflowFigures& f) {
+  return {{"energy", f.energy},
+          {"energy_per_mac", f.energy_per_mac()},
+          {"dram_accesses_per_mac", f.dram_accesses_per_mac()},
+          {"active_pes", f.active_pes},
+          {"macs", f.macs},
+          {"dram_accesses", f.dram_accesses}};
+}
+
+std::string ratio_text(double x, double rs) {
+  if (rs <= 0) return "-";
+  return fmt::format("{:.2f}", x / rs);
+}
+
+}  // namespace
+
+std::string compare_table(const DataflowComparison& c) {
+  std::string out = fmt::format(
+      "dataflow comparison: network {}, {} PEs, batch {}, {} (arch {}); energy in units of {}\n",
+      c.network, c.pes, c.batch, c.equal_area ? "equal storage area" : "equal storage capacity",
+      c.base_arch, c.unit);
+  out += "storage per dataflow:";
+  for (std::size_t k = 0; k < c.dataflows.size(); ++k)
+    out += fmt::format("{} {} ({})", k ? ";" : "", dataflow_name(c.dataflows[k]),
+                       storage_text(c.storage[k]));
+  out += "\n\n";
+  auto section = [&](const std::string& title, auto value, bool ratio) {
+    std::vector<std::string> header = {"layer"};
+    for (Dataflow df : c.dataflows) header.emplace_back(dataflow_name(df));
+    TextTable t(header, 1);
+    auto row = [&](const std::string& name, const std::vector<DataflowFigures>& figs, bool total) {
+      std::vector<std::string> cells = {name};
+      for (std::size_t k = 0; k < figs.size(); ++k)
+        cells.push_back(ratio ? ratio_text(value(figs[k]), value(figs[0]))
+                              : fmt::format("{:.4g}", value(figs[k])));
+      t.add_row(std::move(cells), total);
+    };
+    for (std::size_t i = 0; i < c.layers.size(); ++i) row(c.layer_names[i], c.layers[i], false);
+    row("TOTAL", c.total, true);
+    out += title + "\n" + t.render() + "\n";
+  };
+  section(
+      "energy per MAC", [](const DataflowFigures& f) { return f.energy_per_mac(); }, false);
+  section(
+      "energy relative to rs", [](const DataflowFigures& f) { return f.energy; }, true);
+  section(
+      "DRAM accesses per MAC", [](const DataflowFigures& f) { return f.dram_accesses_per_mac(); },
+      false);
+  section(
+      "active PEs", [](const DataflowFigures& f) { return static_cast<double>(f.active_pes); },
+      false);
+  out +=
+      "Each dataflow uses its own optimal mapping for energy (docs/mapper.md); the buffer keeps "
+      "weights or lets them bypass, whichever costs less (docs/compare.md).\n";
+  if (c.interrupted)
+    out += "interrupted: some mappings are the best found so far, not proven optimal\n";
+  return out;
+}
+
+std::string compare_json(const DataflowComparison& c) {
+  json layers = json::array();
+  for (std::size_t i = 0; i < c.layers.size(); ++i) {
+    json dfs = json::object();
+    for (std::size_t k = 0; k < c.dataflows.size(); ++k) {
+      const DataflowFigures& f = c.layers[i][k];
+      json j = figures_json(f);
+      j["ratio_to_rs"] = c.layers[i][0].energy > 0 ? f.energy / c.layers[i][0].energy : 0.0;
+      j["buffer_keeps_weights"] = f.buffer_keeps_weights;
+      j["mapping"] = mapping_summary(c.archs[k][f.buffer_keeps_weights ? 1 : 0], f.mapping);
+      dfs[std::string(dataflow_name(c.dataflows[k]))] = std::move(j);
+    }
+    layers.push_back({{"name", c.layer_names[i]}, {"dataflows", std::move(dfs)}});
+  }
+  json total_dfs = json::object();
+  for (std::size_t k = 0; k < c.dataflows.size(); ++k) {
+    json j = figures_json(c.total[k]);
+    j["ratio_to_rs"] = c.total[0].energy > 0 ? c.total[k].energy / c.total[0].energy : 0.0;
+    total_dfs[std::string(dataflow_name(c.dataflows[k]))] = std::move(j);
+  }
+  json storage = json::object();
+  for (std::size_t k = 0; k < c.dataflows.size(); ++k)
+    storage[std::string(dataflow_name(c.dataflows[k]))] = {
+        {"rf_words_per_pe", c.storage[k].rf_words}, {"buffer_bytes", c.storage[k].buffer_bytes}};
+  json out = {{"network", c.network},
+              {"arch", c.base_arch},
+              {"pes", c.pes},
+              {"batch", c.batch},
+              {"equal_area", c.equal_area},
+              {"unit", c.unit},
+              {"storage", std::move(storage)},
+              {"interrupted", c.interrupted},
+              {"layers", std::move(layers)},
+              {"total", {{"name", "TOTAL"}, {"dataflows", std::move(total_dfs)}}}};
+  return out.dump(2) + "\n";
+}
+
+std::string compare_csv(const DataflowComparison& c) {
+  std::string out =
+      csv_row({"layer", "dataflow", "energy", "energy_per_mac", "dram_accesses_per_mac",
+               "active_pes", "ratio_to_rs", "buffer_keeps_weights"});
+  auto rows = [&](const std::string& name, const std::vector<DataflowFigures>& figs, bool layer) {
+    for (std::size_t k = 0; k < figs.size(); ++k) {
+      const DataflowFigures& f = figs[k];
+      out += csv_row({name, std::string(dataflow_name(c.dataflows[k])), exact(f.energy),
+                      exact(f.energy_per_mac()), exact(f.dram_accesses_per_mac()),
+                      std::to_string(f.active_pes),
+                      exact(figs[0].energy > 0 ? f.energy / figs[0].energy : 0.0),
+                      layer ? (f.buffer_keeps_weights ? "true" : "false") : ""});
+    }
+  };
+  for (std::size_t i = 0; i < c.layers.size(); ++i) rows(c.layer_names[i], c.layers[i], true);
+  rows("TOTAL", c.total, false);
+  return out;
+}
+
 }  // namespace erg
