@@ -71,7 +71,10 @@ struct Args {
   bool equal_area = false;  // compare-dataflows: storage of equal area rather than capacity
 
   CLI::Option* batch_opt = nullptr;
-  CLI::Option* map_batch_opt = nullptr;  // erg map's own --batch (Args is shared by commands)
+  // Every command's setup runs at start-up, so each command that has --batch needs its own
+  // pointer: a shared one would see only the last command's flag.
+  CLI::Option* map_batch_opt = nullptr;
+  CLI::Option* compare_batch_opt = nullptr;
   CLI::Option* wbits_opt = nullptr;
   CLI::Option* abits_opt = nullptr;
   CLI::Option* wdens_opt = nullptr;
@@ -548,7 +551,7 @@ void setup_compare(CLI::App& app, Args& a) {
   app.add_option("--pes", a.pes, "PEs of the chip: 256 (16x16), 512 (16x32) or 1024 (32x32)")
       ->capture_default_str()
       ->check(kNonEmpty);
-  a.batch_opt =
+  a.compare_batch_opt =
       app.add_option("--batch", a.batch, "Batch size N for every layer")->check(kNonEmpty);
   app.add_flag("--equal-area", a.equal_area,
                "Give each dataflow storage of equal area (reference §4's RF and buffer sizes) "
@@ -564,7 +567,7 @@ void setup_compare(CLI::App& app, Args& a) {
 
 Result<std::string> run_compare(const Args& a) {
   if (auto st = check_format(a.format, {"table", "json", "csv"}); !st) return st.error();
-  if (a.batch_opt->count() && a.batch < 1)
+  if (a.compare_batch_opt->count() && a.batch < 1)
     return make_error("--batch must be a positive integer, got " + std::to_string(a.batch));
   if (a.pes != 256 && a.pes != 512 && a.pes != 1024)
     return make_error("--pes must be 256, 512 or 1024, got " + std::to_string(a.pes));
@@ -575,7 +578,7 @@ Result<std::string> run_compare(const Args& a) {
   CompareOptions opts;
   opts.pes = a.pes;
   opts.equal_area = a.equal_area;
-  if (a.batch_opt->count()) opts.batch = a.batch;
+  if (a.compare_batch_opt->count()) opts.batch = a.batch;
   opts.cancel = &g_interrupted;
   ProgressLine progress;
   opts.progress = [&](std::size_t k, std::size_t nk, std::size_t i, std::size_t n, const Layer& l,
