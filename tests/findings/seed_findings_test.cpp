@@ -1,0 +1,81 @@
+// The seeds' findings (seed 004 §V-A, seed 003; reference §4 and §6), checked on erg's own
+// estimates: Eyeriss preset, 16-bit, AlexNet's published activation densities, dense weights.
+//
+// Batch: 16 images. Reference §6's AlexNet split (FC 28 % of 3.97e9) leaves about 19 units of
+// energy per FC weight per image, while one DRAM fetch of a 16-bit weight with significance maps
+// costs 212.5: the published per-image figures cannot charge every FC weight a DRAM access per
+// image, so they amortise it over a batch of at least 212.5 / 19 ≈ 11 images. 16 is the batch of
+// reference §4's sweep that satisfies this. docs/validation.md shows batch 1 and 4 as well, where
+// the AlexNet and SqueezeNet findings do not hold, and why.
+#include <gtest/gtest.h>
+
+#include "erg/estimate.h"
+#include "erg/io.h"
+#include "erg/zoo.h"
+
+namespace erg {
+namespace {
+
+constexpr std::int64_t kBatch = 16;
+
+NetworkEstimate estimate(const std::string& name, std::int64_t batch = kBatch) {
+  const Network net = zoo_network(name).value();
+  const Arch arch = load_arch("eyeriss").value();
+  EstimateOptions o;
+  o.batch = batch;
+  auto est = estimate_network(net, arch, o);
+  EXPECT_TRUE(est.ok()) << (est.ok() ? "" : est.error().message);
+  return std::move(est).value();
+}
+
+bool is_fc(const Layer& l) { return l.type() == LayerType::FC || l.type() == LayerType::MatMul; }
+
+double total_energy(const NetworkEstimate& e) {
+  double t = 0;
+  for (const LayerResult& r : e.layers) t += r.eval.energy.total();
+  return t;
+}
+
+TEST(SeedFindings, AlexNetConvLayersTakeMoreEnergyThanFcLayersThoughFcHoldsTheWeights) {
+  const NetworkEstimate e = estimate("alexnet");
+  double conv = 0, fc = 0;
+  std::uint64_t conv_w = 0, fc_w = 0;
+  for (const LayerResult& r : e.layers) {
+    (is_fc(r.layer) ? fc : conv) += r.eval.energy.total();
+    (is_fc(r.layer) ? fc_w : conv_w) += r.layer.weight_count();
+  }
+  EXPECT_GT(static_cast<double>(fc_w) / static_cast<double>(fc_w + conv_w), 0.9);
+  EXPECT_GT(conv, fc) << "CONV " << conv << ", FC " << fc;
+  // FC energy is dominated by the weights (no convolutional reuse).
+  for (const LayerResult& r : e.layers)
+    if (is_fc(r.layer))
+      EXPECT_GT(r.eval.energy.tensor_total(Tensor::Weights), 0.5 * r.eval.energy.total())
+          << r.layer.name();
+}
+
+TEST(SeedFindings, GoogLeNetDataMovementDominatesAndFeatureMapsCostMoreThanWeights) {
+  const NetworkEstimate e = estimate("googlenet");
+  double total = 0, compute = 0, weights = 0, fmaps = 0;
+  for (const LayerResult& r : e.layers) {
+    const Energy& en = r.eval.energy;
+    total += en.total();
+    compute += en.compute;
+    weights += en.tensor_total(Tensor::Weights);
+    fmaps += en.tensor_total(Tensor::Inputs) + en.tensor_total(Tensor::Outputs);
+  }
+  EXPECT_GT(total - compute, 0.8 * total);
+  EXPECT_GT(fmaps, weights);
+}
+
+TEST(SeedFindings, SqueezeNetCostsMoreThanAlexNetWithFiftyTimesFewerWeights) {
+  const NetworkEstimate alex = estimate("alexnet");
+  const NetworkEstimate squeeze = estimate("squeezenet");
+  std::uint64_t wa = 0, ws = 0;
+  for (const LayerResult& r : alex.layers) wa += r.layer.weight_count();
+  for (const LayerResult& r : squeeze.layers) ws += r.layer.weight_count();
+  EXPECT_GT(static_cast<double>(wa) / static_cast<double>(ws), 40.0);
+  EXPECT_GT(total_energy(squeeze), total_energy(alex));
+}
+
+}  // namespace
+}  // namespace erg
