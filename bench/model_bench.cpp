@@ -1,4 +1,5 @@
-// Speed of the analytical model, the reference evaluator and a whole-network estimate.
+// Speed of the analytical model and the reference evaluator (whole-network estimates and the
+// mapper: mapper_bench.cpp).
 // Run: build/erg_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
@@ -56,10 +57,5 @@ void BM_ReferenceVsAnalytical(benchmark::State& state) {
 BENCHMARK(BM_ReferenceVsAnalytical)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 // erg estimate alexnet --arch eyeriss, without printing.
-void BM_EstimateAlexNet(benchmark::State& state) {
-  const Fixture& f = fixture();
-  for (auto _ : state) benchmark::DoNotOptimize(estimate_network(f.alexnet, f.arch, {}));
-}
-BENCHMARK(BM_EstimateAlexNet)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
