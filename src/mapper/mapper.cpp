@@ -1,12 +1,29 @@
 // The mapper: an exhaustive branch-and-bound search over a dataflow's mapspace (mapspace.h).
 //
-// Enumeration. Dimensions are taken one after another; for each, an inner option (PE, Y, X
-// factors), then, once every dimension has one, a buffer factor per dimension, then every allowed
-// buffer and off-chip loop order. Hardware limits cut whole subtrees, and the mappings in a cut
-// subtree are counted exactly (not enumerated) so that the statistics add up to the mapspace:
-// the number of orders of a mapping depends only on how many buffer and off-chip loops are
-// non-unit, so per-dimension histograms of (buffer loop > 1, off-chip loop > 1) convolve into
-// exact subtree sizes.
+// Enumeration. A mapping is one inner option (PE, Y, X factors) per dimension, then one buffer
+// factor per dimension, then one buffer and one off-chip loop order among those allowed. The
+// canonical enumeration order (which breaks exact ties, and which for_each_mapping follows) takes
+// the dimensions with the most inner options first, then the buffer factors, then the orders.
+// Hardware limits cut whole subtrees, and the mappings in a cut subtree are counted exactly (not
+// enumerated) so that the statistics add up to the mapspace: the number of orders of a mapping
+// depends only on how many buffer and off-chip loops are non-unit (and only for the levels whose
+// order is permuted), so per-dimension histograms of (buffer loop > 1, off-chip loop > 1)
+// convolve into exact subtree sizes.
+//
+// Search. The search visits the same mappings in another order, best first:
+//   1. the frontier: every choice of inner options for all dimensions but the last of the search
+//      order (for rs: all but M), each with a lower bound on the objective of every mapping below
+//      it (Bound, below);
+//   2. the frontier nodes sorted by (bound, enumeration position), then searched in fixed chunks
+//      (2, 4, 8, ... up to 128 nodes, whatever the thread count); the chunk's threads share the
+//      best objective known when the chunk starts, and each node's search also uses the best it
+//      found itself. A node whose bound exceeds that is pruned whole; below a node, each inner
+//      tuple (every dimension's inner option, replicas placed) gets its own bound before its
+//      buffer factors are enumerated, and each buffer tuple with several loop orders (or a delay
+//      or edp objective) gets one before its orders are.
+// What a node's search does depends only on the node and the chunk's starting best, never on
+// which thread ran it or when, so every statistic and the result are the same for any thread
+// count.
 //
 // Cuts, and why each is safe:
 //   - array: spatial products only grow as dimensions are added, so a partial product above the
@@ -14,9 +31,63 @@
 //   - capacity: tiles grow monotonically with every factor (tile_words is monotone in each
 //     dimension's extent), so a partial tile computed with the unchosen factors at their minimum
 //     is a lower bound on every completion's tile;
-//   - bound: see lower_bound() — a mapping is pruned only if its bound is strictly above the best
-//     objective found, so ties (broken by active PEs, then cycles, then enumeration order) are
-//     never lost.
+//   - bound: a subtree (or a mapping) is pruned only if a lower bound on the objective of each of
+//     its mappings is strictly above the best objective of a mapping already found, so every
+//     mapping that ties the optimum is evaluated and the tie-break (active PEs, then cycles, then
+//     enumeration position) is never lost. A pruned subtree counts whole in pruned_by_bound,
+//     including mappings in it that the hardware would have rejected. With --fix pins nothing is
+//     pruned by a bound (a pin rejects a mapping only once it is built), so the statistics of a
+//     pinned search count exactly the mappings that fail the pins.
+//
+// Bound (class Bound): the energy of a mapping is a sum over (level, tensor) of non-negative
+// energies per word times counts (docs/model.md §5.8), so a sum of lower bounds on the counts is
+// a lower bound on the energy (every coefficient is ≥ 0: Arch::validate). For each tensor and
+// each pair (parent a, child i) of adjacent keeping levels, with "entries" of a box = the elements
+// that enter an instance's tile when it was not there at the previous step (fast_counts.h):
+//   child fills / psums sent up (CE, child entries) and parent reads / updates (UE, union
+//   entries) are each ≥ the distinct-data sums below, and equal the box sizes when (T0) holds:
+//   (SD) Σ over the instances of a level of the distinct elements that instance ever holds.
+//        Every element an instance ever holds enters it at least once (at step 0 the whole tile
+//        enters), so CE ≥ SD(i) and UE ≥ SD(a). SD is a product over the tensor's groups
+//        (cost_model.cpp): a Single dimension contributes its bound D (the instances' ranges
+//        partition it); an Indicator dimension the number of spatial index values whose
+//        positions start below D, min(n, ⌈D/pe⌉) for n spatial instances above pe positions; a
+//        Sliding group the sum over the (row, filter-row) spatial instances of the distinct input
+//        rows they touch (enumerated). Only the spatial loops and the loops inside them matter:
+//        the outer (buffer and off-chip) factors just extend each instance's positions up to the
+//        bound whatever their split, so SD is known once the inner options are.
+//   (T0) If, whatever the remaining choices, the innermost non-unit time loop of the pair
+//        (temporal loops above the child level, innermost first: buffer b_inner, b_permuted,
+//        then off-chip; a permuted level counts as "any of its possibly non-unit loops") is over
+//        a Single dimension of the tensor, then every step changes that loop's digit, so the
+//        tile's range in that dimension moves to a disjoint one (distinct digit vectors give
+//        distinct positions): consecutive tiles share nothing, and CE and UE equal the size sums
+//        of the child box and of the union box (Σ over every index outside the box of the tile
+//        size). The size sum is a product over groups: Single D; Indicator the tiles whose start
+//        is below D, exactly ⌈D / len⌉ for the boxes here (each dimension's box loops are its
+//        innermost, len their product) and ≥ ⌈D / len_max⌉ in general (the tiles partition the
+//        positions, len each); Sliding the enumerated sum over tile starts (exact lengths) or
+//        ≥ the distinct rows (the tiles cover them all). For the off-chip pair, len is the
+//        buffer extent PE·Y·X·B, and len_max the largest extent of that dimension that fits the
+//        buffer's capacity with every other dimension at its smallest extent (the capacity check
+//        is monotone, so no feasible completion has a larger one).
+//   Counts per pair: weights and inputs: parent reads = UE, child writes = CE, hops ≥ 0; outputs:
+//   parent updates = UE, parent reads = child writes = UE − served (served = SD(a), exactly),
+//   child reads = CE, child hops = CE − UE (used only when both are exact, else ≥ 0).
+//   MAC level (docs/model.md §5.5): under the innermost keeping level, per-step operand reads =
+//   the size sum of the box of the spatial loops below it: exactly the valid points' elements
+//   when that box is empty (one MAC per PE), else ≥ the Indicator/Sliding lower bounds above
+//   over that box; outputs also update as many, and reduce macs − that (exact only for the empty
+//   box, else ≥ 0).
+//   Unchosen dimensions: each term is a product of per-group factors, each group depending on
+//   its own dimensions, so the minimum of a term over the unchosen options is at least the
+//   product of the per-group minima, and a sum of per-term minima is at most the minimum sum.
+//   Cycles (delay, edp): compute cycles = Π over dimensions of PE·B·⌈D/(PE·Y·X·B)⌉ ≥ Π of
+//   PE·⌈D/(PE·Y·X)⌉, and cycles ≥ compute cycles; edp bound = energy bound × cycles bound.
+//   Rounding: the bound is a double sum in another order than the energy's, so it is shrunk by a
+//   relative 1e-9 (far above the ~1e-15 relative error of either sum) before comparing.
+// tests/mapper/mapper_bound_test.cpp checks every bound against the exact objective on every
+// mapping of several real layers (check_bounds in search.h).
 #include "erg/mapper.h"
 
 #include <fmt/format.h>
@@ -24,18 +95,21 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <limits>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <thread>
 
+#include "erg/dataflow.h"
 #include "erg/text.h"
 #include "mapper/mapspace.h"
-#include "model/nest.h"
-#if __has_include("model/fast_counts.h")
+#include "mapper/search.h"
 #include "model/fast_counts.h"
-#define ERG_HAVE_FAST_COUNTS 1
-#endif
+#include "model/nest.h"
+#include "model/sums.h"
 
 namespace erg {
 
@@ -45,6 +119,7 @@ using detail::Mapspace;
 __extension__ typedef unsigned __int128 u128;
 
 constexpr int kPE = 0, kY = 1, kX = 2, kB = 3, kD = 4;
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 int di(Dim d) { return static_cast<int>(d); }
 
@@ -55,7 +130,17 @@ std::uint64_t saturate(u128 v) {
                                                   : static_cast<std::uint64_t>(v);
 }
 
-// Counts of mappings by (non-unit permuted buffer loops, non-unit off-chip loops).
+u128 factorial(int n) {
+  u128 f = 1;
+  for (int i = 2; i <= n; ++i) f *= static_cast<u128>(i);
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counting mappings.
+
+// Counts of mappings by (non-unit loops of a permuted buffer order, non-unit loops of a permuted
+// off-chip order). An axis whose order is fixed is not tracked (its loops add one order each).
 struct Hist {
   static constexpr int kMax = kNumDims + 1;
   std::array<u128, kMax * kMax> c{};
@@ -71,26 +156,21 @@ struct Hist {
 // A per-option histogram only has the four corners (0/1, 0/1).
 using Bits4 = std::array<u128, 4>;  // index b*2+d
 
-Hist convolve(const Hist& h, const Bits4& o) {
+// nb, nd: the tracked extent of each axis (1 when that order is fixed).
+Hist convolve(const Hist& h, const Bits4& o, int nb, int nd) {
   Hist r;
-  for (int b = 0; b < Hist::kMax; ++b)
-    for (int d = 0; d < Hist::kMax; ++d) {
+  for (int b = 0; b < nb; ++b)
+    for (int d = 0; d < nd; ++d) {
       const u128 v = h.at(b, d);
       if (v == 0) continue;
       for (int bb = 0; bb < 2; ++bb)
         for (int dd = 0; dd < 2; ++dd) {
           const u128 w = o[static_cast<std::size_t>(bb * 2 + dd)];
           if (w == 0) continue;
-          if (b + bb < Hist::kMax && d + dd < Hist::kMax) r.at(b + bb, d + dd) += v * w;
+          if (b + bb < nb && d + dd < nd) r.at(b + bb, d + dd) += v * w;
         }
     }
   return r;
-}
-
-u128 factorial(int n) {
-  u128 f = 1;
-  for (int i = 2; i <= n; ++i) f *= static_cast<u128>(i);
-  return f;
 }
 
 struct Tuple {
@@ -99,9 +179,9 @@ struct Tuple {
 };
 
 // The total order of candidate mappings: objective, then more active PEs, then fewer cycles, then
-// enumeration position (tuple, then order index).
+// enumeration position (tuple in canonical dimension order, then order index).
 struct Key {
-  double objective = std::numeric_limits<double>::infinity();
+  double objective = kInf;
   std::uint64_t active = 0;
   std::uint64_t cycles = 0;
   std::array<int, 2 * kNumDims + 1> pos{};
@@ -117,174 +197,976 @@ struct Best {
   bool found = false;
   Key key;
   Mapping mapping;
+  void take(const Best& o) {
+    if (o.found && (!found || o.key.better_than(key))) *this = o;
+  }
 };
 
-class Search {
+void merge(MapperStats& into, const MapperStats& s) {
+  into.evaluated += s.evaluated;
+  into.pruned_by_bound += s.pruned_by_bound;
+  into.rejected_array += s.rejected_array;
+  into.rejected_capacity += s.rejected_capacity;
+  into.rejected_dataflow += s.rejected_dataflow;
+  into.rejected_pinned += s.rejected_pinned;
+  into.optimal = into.optimal && s.optimal;
+}
+
+void add(std::uint64_t& counter, u128 v) { counter = saturate(static_cast<u128>(counter) + v); }
+
+// ---------------------------------------------------------------------------------------------
+// Capacity: tile_words_for_extents (mapping.cpp) and the mapper's fit rule, without allocation.
+
+class Capacity {
  public:
-  Search(const Layer& layer, const Arch& arch, const Mapspace& space, const MapperOptions& opt)
-      : layer_(layer), arch_(arch), s_(space), opt_(opt) {
-    // Dimensions with the most inner options first (they split best across threads).
-    order_.assign(kAllDims.begin(), kAllDims.end());
-    std::stable_sort(order_.begin(), order_.end(), [&](Dim a, Dim b) {
-      return s_.dims[di(a)].inner.size() > s_.dims[di(b)].inner.size();
-    });
+  Capacity(const Layer& layer, const Arch& arch,
+           const std::vector<std::array<bool, kNumTensors>>& keeps)
+      : layer_(layer), bound_(layer.bounds()) {
+    for (Tensor t : kAllTensors) bits_[static_cast<int>(t)] = layer.format(t).bits;
+    for (int lv = 0; lv < arch.num_levels() && lv < kMaxLevels; ++lv) {
+      const StorageLevel& st = arch.levels[lv];
+      Lv& l = lv_[lv];
+      l.unbounded = st.capacity == 0 && !st.partitioned;
+      l.partitioned = st.partitioned;
+      l.capacity = st.capacity;
+      l.per = st.capacity_per_tensor;
+      l.word_bits = static_cast<std::uint64_t>(st.word_bits);
+      l.keeps = keeps[static_cast<std::size_t>(lv)];
+    }
+  }
+
+  bool fits(int level, const std::array<std::int64_t, kNumDims>& ext_in) const {
+    const Lv& l = lv_[level];
+    if (l.unbounded) return true;
+    std::array<std::int64_t, kNumDims> e;
+    for (int d = 0; d < kNumDims; ++d) e[d] = std::min(ext_in[d], bound_[d]);
+    auto x = [&](Dim d) { return static_cast<u128>(e[di(d)]); };
+    const u128 rows = static_cast<u128>(std::min<std::int64_t>(
+        layer_.in_h(), span(e[di(Dim::P)], e[di(Dim::R)], layer_.stride_h(), layer_.dilation_h())));
+    const u128 cols = static_cast<u128>(std::min<std::int64_t>(
+        layer_.in_w(), span(e[di(Dim::Q)], e[di(Dim::S)], layer_.stride_w(), layer_.dilation_w())));
+    const u128 elems[kNumTensors] = {x(Dim::G) * x(Dim::M) * x(Dim::C) * x(Dim::R) * x(Dim::S),
+                                     x(Dim::N) * x(Dim::G) * x(Dim::C) * rows * cols,
+                                     x(Dim::N) * x(Dim::G) * x(Dim::M) * x(Dim::P) * x(Dim::Q)};
+    u128 sum = 0;
+    for (int t = 0; t < kNumTensors; ++t) {
+      if (!l.keeps[t]) continue;
+      const u128 words = (elems[t] * static_cast<u128>(bits_[t]) + l.word_bits - 1) / l.word_bits;
+      if (l.partitioned) {
+        if (l.per[t] > 0 && words > l.per[t]) return false;
+      } else {
+        sum += words;
+      }
+    }
+    return l.partitioned || sum <= l.capacity;
+  }
+
+ private:
+  static constexpr int kMaxLevels = 16;
+  static std::int64_t span(std::int64_t lp, std::int64_t lr, std::int64_t u, std::int64_t d) {
+    if (lp <= 0 || lr <= 0) return 0;
+    if (d == 1) return lr >= u ? (lp - 1) * u + lr : lp * lr;
+    if (u == 1 && lp >= d) return (lr - 1) * d + lp;
+    return detail::strided_span_count(lp, lr, u, d);
+  }
+  struct Lv {
+    bool unbounded = true, partitioned = false;
+    std::uint64_t capacity = 0;
+    std::array<std::uint64_t, kNumTensors> per{};
+    std::uint64_t word_bits = 16;
+    std::array<bool, kNumTensors> keeps{};
+  };
+  const Layer& layer_;
+  std::array<std::int64_t, kNumDims> bound_;
+  std::array<int, kNumTensors> bits_{};
+  std::array<Lv, kMaxLevels> lv_{};
+};
+
+// ---------------------------------------------------------------------------------------------
+// The lower bound (see the top of the file for the proof).
+
+// What the search knows of a dimension at a node: its inner option (or -1) and the range of its
+// buffer factors (indices into the option's list, inclusive; -1: all of them).
+struct DimKnow {
+  int opt = -1;
+  int b = -1, b_hi = -1;
+};
+using Know = std::array<DimKnow, kNumDims>;
+
+class Bound {
+ public:
+  enum class Box : std::uint8_t { Dist, Split, PeBox, Array, BufBox, Spatial, Empty };
+
+  struct Coef {
+    double read = 0, write = 0, update = 0, hop = 0;
+  };
+  struct Val {
+    double v;
+    bool exact;
+  };
+  // A dimension at a node.
+  struct Q {
+    bool assigned = false;
+    int opt = -1;
+    std::int64_t pe = 1, n = 1;
+    std::int64_t ext_lo = 1, ext_hi = 1;               // buffer extents PE·Y·X·B possible
+    const std::vector<std::int64_t>* blist = nullptr;  // assigned: its buffer factors
+    int b_lo = 0, b_hi = 0;                            // ... the possible ones
+    bool ext_exact = false;
+    bool b_may = false, b_must = false, d_may = false, d_must = false;
+    double cyc = 1;
+  };
+  // Per tensor, what depends on the inner options only.
+  struct TenPrep {
+    Val split{1, true}, pebox{1, true}, array{1, true}, mac{1, true};
+  };
+  // A node's inner options, prepared once for the bounds of its buffer-factor classes.
+  struct Prep {
+    std::array<Q, kNumDims> q;
+    std::array<TenPrep, kNumTensors> t;
+  };
+
+  Bound(const Layer& layer, const Arch& arch, const Mapspace& s, const Capacity& cap,
+        const std::array<std::array<double, kNumTensors>, 16>& scale, double compute_energy,
+        double mac_hop_energy)
+      : s_(s), cap_(cap), compute_energy_(compute_energy) {
+    bound_ = layer.bounds();
+    const int L = s.levels;
+    for (int lv = 0; lv < L; ++lv) {
+      const StorageLevel& st = arch.levels[lv];
+      for (int t = 0; t < kNumTensors; ++t) {
+        const double k = scale[lv][t];
+        coef_[lv][t] = {k * st.read_energy, k * st.write_energy, k * st.update_energy,
+                        k * st.hop_energy};
+      }
+    }
+    mac_hop_energy_ = mac_hop_energy;
+    macs_ = static_cast<double>(layer.macs());
+    // Per-dimension option values and summaries over all options.
+    for (Dim dd : kAllDims) {
+      const int d = di(dd);
+      const std::int64_t D = bound_[d];
+      const auto& ds = s.dims[d];
+      Any& a = any_[d];
+      a.ext_lo = std::numeric_limits<std::int64_t>::max();
+      a.ext_hi = 0;
+      a.b_may = a.d_may = false;
+      a.b_must = a.d_must = true;
+      a.min_split = a.min_pe = a.min_arr = a.min_spatial = a.min_cyc = kInf;
+      opt_[d].resize(ds.inner.size());
+      for (std::size_t o = 0; o < ds.inner.size(); ++o) {
+        const auto& in = ds.inner[o];
+        const std::int64_t n = in.y * in.x, bmin = ds.buffer[o].front(), bmax = ds.buffer[o].back();
+        OptV& v = opt_[d][o];
+        v.pe = in.pe;
+        v.n = n;
+        v.split = static_cast<double>(std::min(n, ceil_div(D, in.pe)));
+        v.pe_ind = static_cast<double>(ceil_div(D, in.pe));
+        v.arr_ind = static_cast<double>(ceil_div(D, in.pe * n));
+        v.spatial_ind = static_cast<double>(ceil_div(D, n));
+        v.cyc = static_cast<double>(in.pe * ceil_div(D, in.pe * n));
+        a.ext_lo = std::min(a.ext_lo, in.pe * n * bmin);
+        a.ext_hi = std::max(a.ext_hi, in.pe * n * bmax);
+        a.b_may = a.b_may || bmax > 1;
+        a.b_must = a.b_must && bmin > 1;
+        a.min_split = std::min(a.min_split, v.split);
+        a.min_pe = std::min(a.min_pe, v.pe_ind);
+        a.min_arr = std::min(a.min_arr, v.arr_ind);
+        a.min_spatial = std::min(a.min_spatial, v.spatial_ind);
+        a.min_cyc = std::min(a.min_cyc, v.cyc);
+      }
+      a.d_may = a.ext_lo < D;
+      a.d_must = a.ext_hi < D;
+    }
+    // Tensors: groups, keeping pairs, the innermost keeper, the constant sizes.
+    for (Tensor t : kAllTensors) {
+      const int ti = static_cast<int>(t);
+      Ten& T = ten_[ti];
+      T.outputs = t == Tensor::Outputs;
+      for (const detail::Group& g : detail::groups_for(layer, t)) {
+        Grp G;
+        G.kind = g.kind;
+        G.d0 = di(g.d0);
+        G.d1 = di(g.d1);
+        G.g = g;
+        if (g.kind == detail::GroupKind::Single)
+          T.single[G.d0] = true;
+        else
+          T.nonsingle_mask |= (1u << G.d0) | (1u << G.d1);
+        T.groups.push_back(G);
+      }
+      int a = 0;
+      for (int i = 1; i < L; ++i) {
+        if (!s.keeps[static_cast<std::size_t>(i)][ti]) continue;
+        T.pairs.push_back({a, i});
+        a = i;
+      }
+      T.kj = a;
+      for (Grp& G : T.groups)
+        if (G.kind == detail::GroupKind::Sliding) build_sliding(G);
+      T.dist = T.empty = 1;
+      for (const Grp& G : T.groups) {
+        if (G.kind == detail::GroupKind::Single) {
+          T.dist *= static_cast<double>(bound_[G.d0]);
+          T.empty *= static_cast<double>(bound_[G.d0]);
+        } else if (G.kind == detail::GroupKind::Indicator) {
+          T.empty *= static_cast<double>(bound_[G.d0]);
+        } else {
+          T.dist *= G.dist;
+          T.empty *= G.empty;
+        }
+      }
+    }
+  }
+
+  // The part of the bounds that depends on the inner options only (buffer factors: all).
+  void prepare(const Know& k, Prep& p) const {
+    for (int d = 0; d < kNumDims; ++d) fill(d, k[d].opt, p.q[d]);
+    for (int t = 0; t < kNumTensors; ++t) {
+      const Ten& T = ten_[t];
+      TenPrep& tp = p.t[t];
+      tp.split = product(T, Box::Split, p.q.data());
+      tp.pebox = product(T, Box::PeBox, p.q.data());
+      tp.array = product(T, Box::Array, p.q.data());
+      tp.mac = T.kj == s_.pe ? Val{T.empty, true} : product(T, Box::Spatial, p.q.data());
+    }
+  }
+
+  // Lower bounds on the energy and compute cycles of every mapping below a node (k: the same
+  // inner options as p, with buffer-factor ranges). Energy is shrunk for rounding (see the top).
+  void bounds(const Prep& p, const Know& k, double& energy, double& cycles) const {
+    std::array<Q, kNumDims> q = p.q;
+    for (int d = 0; d < kNumDims; ++d)
+      if (q[d].assigned && k[d].b >= 0) narrow(d, k[d], q[d]);
+    CapCache cc;
+    double e = compute_energy_;
+    for (int t = 0; t < kNumTensors; ++t) e += tensor(t, q.data(), p.t[t], cc);
+    energy = e * (1 - 1e-9);
+    double c = 1;
+    for (int d = 0; d < kNumDims; ++d) c *= q[d].cyc;
+    cycles = c * (1 - 1e-9);
+  }
+
+  double objective(const Prep& p, const Know& k, Objective o) const {
+    double e, c;
+    bounds(p, k, e, c);
+    if (o == Objective::Delay) return c;
+    if (o == Objective::EDP) return e * c;
+    return e;
+  }
+
+  void bounds(const Know& k, double& energy, double& cycles) const {
+    Prep p;
+    prepare(k, p);
+    bounds(p, k, energy, cycles);
+  }
+
+  double objective(const Know& k, Objective o) const {
+    Prep p;
+    prepare(k, p);
+    return objective(p, k, o);
+  }
+
+ private:
+  struct Any {
+    std::int64_t ext_lo, ext_hi;
+    bool b_may, b_must, d_may, d_must;
+    double min_split, min_pe, min_arr, min_spatial, min_cyc;
+  };
+  struct OptV {
+    std::int64_t pe = 1, n = 1;
+    double split = 1, pe_ind = 1, arr_ind = 1, spatial_ind = 1, cyc = 1;
+  };
+  struct Grp {
+    detail::GroupKind kind;
+    int d0, d1;
+    detail::Group g;
+    // Sliding: per (option of d0, option of d1) sums for Split, PeBox, Array; and minima.
+    int n1 = 0;
+    std::array<std::vector<double>, 3> table;
+    std::array<std::vector<double>, 3> row_min, col_min;
+    std::array<double, 3> min{};
+    double dist = 0, empty = 0;
+    bool tabled = false;
+    std::vector<std::uint64_t> sizes;  // sliding_size by (len0 − 1)·bound1 + len1 − 1, or empty
+  };
+  struct Pair {
+    int a, i;
+  };
+  struct Ten {
+    bool outputs = false;
+    std::array<bool, kNumDims> single{};
+    unsigned nonsingle_mask = 0;
+    std::vector<Grp> groups;
+    std::vector<Pair> pairs;
+    int kj = 0;
+    double dist = 1, empty = 1;  // size sums of the box of every loop, and of the empty box
+  };
+  struct CapCache {
+    std::array<std::int64_t, kNumDims> ext{};  // 0 = not computed
+  };
+
+  void fill(int d, int opt, Q& q) const {
+    const std::int64_t D = bound_[d];
+    if (opt < 0) {
+      const Any& a = any_[d];
+      q = Q{};
+      q.ext_lo = a.ext_lo;
+      q.ext_hi = a.ext_hi;
+      q.b_may = a.b_may;
+      q.b_must = a.b_must;
+      q.d_may = a.d_may;
+      q.d_must = a.d_must;
+      q.cyc = a.min_cyc;
+      return;
+    }
+    const OptV& v = opt_[d][static_cast<std::size_t>(opt)];
+    const auto& bl = s_.dims[d].buffer[static_cast<std::size_t>(opt)];
+    q.assigned = true;
+    q.opt = opt;
+    q.pe = v.pe;
+    q.n = v.n;
+    q.blist = &bl;
+    q.b_lo = 0;
+    q.b_hi = static_cast<int>(bl.size()) - 1;
+    const std::int64_t inner = q.pe * q.n, bmin = bl.front(), bmax = bl.back();
+    q.ext_lo = inner * bmin;
+    q.ext_hi = inner * bmax;
+    q.ext_exact = bmin == bmax;
+    q.b_may = bmax > 1;
+    q.b_must = bmin > 1;
+    q.d_may = q.ext_lo < D;
+    q.d_must = q.ext_hi < D;
+    // Compute cycles: PE·B·⌈D/(PE·Y·X·B)⌉ ≥ PE·⌈D/(PE·Y·X)⌉.
+    q.cyc = bmin == bmax ? static_cast<double>(q.pe * bmin * ceil_div(D, q.ext_lo)) : v.cyc;
+  }
+
+  // Restricts an assigned dimension to the buffer factors k.b … k.b_hi.
+  void narrow(int d, const DimKnow& k, Q& q) const {
+    const std::int64_t D = bound_[d];
+    const auto& bl = *q.blist;
+    q.b_lo = k.b;
+    q.b_hi = k.b_hi >= 0 ? k.b_hi : k.b;
+    const std::int64_t inner = q.pe * q.n;
+    const std::int64_t bmin = bl[static_cast<std::size_t>(q.b_lo)];
+    const std::int64_t bmax = bl[static_cast<std::size_t>(q.b_hi)];
+    q.ext_lo = inner * bmin;
+    q.ext_hi = inner * bmax;
+    q.ext_exact = bmin == bmax;
+    q.b_may = bmax > 1;
+    q.b_must = bmin > 1;
+    q.d_may = q.ext_lo < D;
+    q.d_must = q.ext_hi < D;
+    if (bmin == bmax) q.cyc = static_cast<double>(q.pe * bmin * ceil_div(D, q.ext_lo));
+  }
+
+  // The time loops above child level i (temporal loops of the levels above it), innermost first:
+  // the buffer's b_inner and b_permuted loops (when i is below the buffer), then the off-chip
+  // loops. L* = the innermost loop that is surely non-unit and over a Single dimension of the
+  // tensor (on a permuted level: any such loop of that level). Every step of L* or of a loop
+  // outside it moves the tile to a disjoint one, so time splits into runs of disjoint tiles and
+  // the entries are at least the size sum of the box extended by the loops inside L*. Those are
+  // non-Single loops only (a non-unit Single loop inside L* would itself end the run); `in`
+  // marks them (bit 2: the buffer loop, bit 3: the off-chip loop, per dimension). Returns true
+  // when no loop that may be non-unit is inside L* (then the entries equal the box's size sum).
+  bool walk(const Ten& T, int i, const Q* q, std::array<unsigned, kNumDims>& in) const {
+    in.fill(0);
+    bool exact = true;
+    // 1: L* found here; 0: continue outward.
+    auto seq = [&](const std::vector<Dim>& dims, bool buffer, bool permuted) {
+      const unsigned bit = buffer ? 4u : 8u;
+      if (permuted) {
+        bool found = false;
+        for (Dim dd : dims) {
+          const Q& x = q[di(dd)];
+          if (T.single[di(dd)] && (buffer ? x.b_must : x.d_must)) found = true;
+        }
+        for (Dim dd : dims) {
+          const Q& x = q[di(dd)];
+          if (!T.single[di(dd)] && (buffer ? x.b_may : x.d_may)) {
+            in[di(dd)] |= bit;
+            exact = false;
+          }
+        }
+        return found ? 1 : 0;
+      }
+      for (auto it = dims.rbegin(); it != dims.rend(); ++it) {
+        const Q& x = q[di(*it)];
+        if (T.single[di(*it)]) {
+          if (buffer ? x.b_must : x.d_must) return 1;
+          continue;
+        }
+        if (buffer ? x.b_may : x.d_may) {
+          in[di(*it)] |= bit;
+          exact = false;
+        }
+      }
+      return 0;
+    };
+    if (i > s_.buf && s_.buf > 0) {
+      if (seq(s_.b_inner, true, false)) return exact;
+      if (seq(s_.b_permuted, true, s_.b_permute)) return exact;
+    }
+    seq(s_.d_dims, false, s_.d_permute);
+    return exact;
+  }
+
+  // The largest buffer extent of dimension d that fits the buffer with every other dimension at
+  // its smallest extent (≥ the extent of every feasible completion).
+  std::int64_t ext_cap(int d, const Q* q, CapCache& cc) const {
+    if (cc.ext[d] != 0) return cc.ext[d];
+    std::array<std::int64_t, kNumDims> ext;
+    for (int e = 0; e < kNumDims; ++e) ext[e] = q[e].ext_lo;
+    std::int64_t best = q[d].ext_lo;
+    if (q[d].ext_hi > best) {
+      if (q[d].assigned) {
+        // Binary search over the option's buffer factors (ascending). The smallest possible is
+        // kept even if it does not fit: this is a bound, not a test.
+        const auto& bl = *q[d].blist;
+        const std::int64_t inner = q[d].pe * q[d].n;
+        std::size_t lo = static_cast<std::size_t>(q[d].b_lo);
+        std::size_t hi = static_cast<std::size_t>(q[d].b_hi);
+        while (lo < hi) {
+          const std::size_t mid = (lo + hi + 1) / 2;
+          ext[d] = inner * bl[mid];
+          if (cap_.fits(s_.buf, ext))
+            lo = mid;
+          else
+            hi = mid - 1;
+        }
+        best = inner * bl[lo];
+      } else {
+        std::int64_t lo = q[d].ext_lo, hi = q[d].ext_hi;
+        while (lo < hi) {
+          const std::int64_t mid = lo + (hi - lo + 1) / 2;
+          ext[d] = mid;
+          if (cap_.fits(s_.buf, ext))
+            lo = mid;
+          else
+            hi = mid - 1;
+        }
+        best = lo;
+      }
+    }
+    cc.ext[d] = best;
+    return best;
+  }
+
+  // One group's factor of a box's size sum (or a lower bound on it), for the boxes that depend
+  // on the inner options only (not BufBox).
+  Val factor(const Grp& G, Box box, const Q* q) const {
+    using detail::GroupKind;
+    const int d = G.d0;
+    if (G.kind == GroupKind::Single) return {static_cast<double>(bound_[d]), true};
+    if (G.kind == GroupKind::Indicator) {
+      const Q& x = q[d];
+      const Any& a = any_[d];
+      const OptV* v = x.assigned ? &opt_[d][static_cast<std::size_t>(x.opt)] : nullptr;
+      switch (box) {
+        case Box::Split:
+          return v ? Val{v->split, true} : Val{a.min_split, false};
+        case Box::PeBox:
+          return v ? Val{v->pe_ind, true} : Val{a.min_pe, false};
+        case Box::Array:
+          return v ? Val{v->arr_ind, true} : Val{a.min_arr, false};
+        case Box::Spatial:
+          return {v ? v->spatial_ind : a.min_spatial, false};
+        default:
+          return {1, false};
+      }
+    }
+    // Sliding.
+    if (box == Box::Spatial) return {G.dist, false};
+    const int k = box == Box::Split ? 0 : box == Box::PeBox ? 1 : 2;
+    if (!G.tabled) return {G.dist, false};
+    const Q& x0 = q[G.d0];
+    const Q& x1 = q[G.d1];
+    if (x0.assigned && x1.assigned)
+      return {G.table[k][static_cast<std::size_t>(x0.opt) * static_cast<std::size_t>(G.n1) +
+                         static_cast<std::size_t>(x1.opt)],
+              true};
+    if (x0.assigned) return {G.row_min[k][static_cast<std::size_t>(x0.opt)], false};
+    if (x1.assigned) return {G.col_min[k][static_cast<std::size_t>(x1.opt)], false};
+    return {G.min[k], false};
+  }
+
+  Val product(const Ten& T, Box box, const Q* q) const {
+    Val r{1, true};
+    for (const Grp& G : T.groups) {
+      const Val f = factor(G, box, q);
+      r.v *= f.v;
+      r.exact = r.exact && f.exact;
+    }
+    return r;
+  }
+
+  // A group's factor of the size sum of a box (PeBox, Array or BufBox) extended by the time
+  // loops marked in `in` (walk). Each dimension's box loops are its innermost ones; an extension
+  // adds its buffer loop (bit 2) and/or off-chip loop (bit 3).
+  Val factor_in(const Grp& G, Box box, const std::array<unsigned, kNumDims>& in, const Q* q,
+                CapCache& cc) const {
+    using detail::GroupKind;
+    if (G.kind == GroupKind::Single) return {static_cast<double>(bound_[G.d0]), true};
+    const unsigned base = box == Box::PeBox ? 1u : box == Box::Array ? 3u : 7u;
+    // All of a dimension's loops inside the box: one tile (non-empty).
+    auto all_in = [&](int d) {
+      const unsigned m = base | in[d];
+      const Q& x = q[d];
+      return ((m & 8u) || !x.d_may) && ((m & 4u) || !x.b_may) &&
+             ((m & 2u) || (x.assigned && x.n == 1));
+    };
+    if (G.kind == GroupKind::Indicator) {
+      const int d = G.d0;
+      const Q& x = q[d];
+      if (all_in(d)) return {1, true};
+      const unsigned m = base | in[d];
+      if (m & 8u) return {1, false};  // some tile is non-empty
+      if (m & 4u) {
+        // The box spans at most PE·Y·X·B ≤ ext_cap positions of d: at least ⌈D / ext_cap⌉ tiles
+        // (the tiles partition the positions), exactly ⌈D / ext⌉ when contiguous and known.
+        if (x.assigned && x.ext_exact && (m & 2u))
+          return {static_cast<double>(ceil_div(bound_[d], x.ext_lo)), true};
+        return {static_cast<double>(ceil_div(bound_[d], ext_cap(d, q, cc))), false};
+      }
+      return factor(G, box, q);
+    }
+    const bool in0 = all_in(G.d0), in1 = all_in(G.d1);
+    if (in0 && in1) return {G.dist, true};
+    const unsigned m0 = base | in[G.d0], m1 = base | in[G.d1];
+    if (!((m0 | m1) & 12u)) return factor(G, box, q);
+    const Q& x0 = q[G.d0];
+    const Q& x1 = q[G.d1];
+    // Contiguous boxes of exactly known lengths: the enumerated size sum.
+    if (!(m0 & 8u) && !(m1 & 8u) && (m0 & 2u) && (m1 & 2u) && x0.assigned && x1.assigned &&
+        x0.ext_exact && x1.ext_exact) {
+      const std::int64_t l0 = (m0 & 4u) ? x0.ext_lo : x0.pe * x0.n;
+      const std::int64_t l1 = (m1 & 4u) ? x1.ext_lo : x1.pe * x1.n;
+      return {static_cast<double>(sliding_size(G, l0, l1)), true};
+    }
+    return {G.dist, false};  // the tiles cover every row
+  }
+
+  Val size_in(const Ten& T, Box box, const std::array<unsigned, kNumDims>& in, const Q* q,
+              CapCache& cc) const {
+    Val r{1, true};
+    for (const Grp& G : T.groups) {
+      const Val f = factor_in(G, box, in, q, cc);
+      r.v *= f.v;
+      r.exact = r.exact && f.exact;
+    }
+    return r;
+  }
+
+  double tensor(int t, const Q* q, const TenPrep& tp, CapCache& cc) const {
+    const Ten& T = ten_[t];
+    double e = 0;
+    for (const Pair& p : T.pairs) {
+      const Coef& ca = coef_[p.a][t];
+      const Coef& ci = coef_[p.i][t];
+      // SD: Split below the buffer (PE instances), else the whole tensor's distinct data.
+      const double sda = p.a > s_.buf ? tp.split.v : T.dist;
+      const double sdi = p.i > s_.buf ? tp.split.v : T.dist;
+      std::array<unsigned, kNumDims> in;
+      const bool t0 = walk(T, p.i, q, in);
+      bool extended = false;
+      for (int d = 0; d < kNumDims; ++d)
+        extended = extended || ((T.nonsingle_mask >> d & 1) && in[d]);
+      Val u, c;
+      if (p.i == s_.pe) {
+        u = extended ? size_in(T, Box::Array, in, q, cc) : tp.array;
+        c = extended ? size_in(T, Box::PeBox, in, q, cc) : tp.pebox;
+      } else {
+        u = c = size_in(T, Box::BufBox, in, q, cc);
+      }
+      const double ue = std::max(sda, u.v), ce = std::max(sdi, c.v);
+      const bool exact = t0 && u.exact && c.exact;
+      if (!T.outputs) {
+        e += ca.read * ue + ci.write * ce;
+      } else {
+        const double served = sda;  // the parent is at or above the buffer: exact
+        e += ca.update * ue + (ca.read + ci.write) * std::max(0.0, ue - served) + ci.read * ce;
+        if (exact) e += ci.hop * std::max(0.0, ce - ue);
+      }
+    }
+    // Operands of the MACs under the innermost keeping level.
+    const int kj = T.kj;
+    const Coef& ck = coef_[kj][t];
+    e += ck.read * tp.mac.v;
+    if (T.outputs) {
+      e += ck.update * tp.mac.v;
+      if (tp.mac.exact) {
+        const double hop = kj + 1 < s_.levels ? coef_[kj + 1][t].hop : mac_hop_energy_;
+        e += hop * std::max(0.0, macs_ - tp.mac.v);
+      }
+    }
+    return e;
+  }
+
+  // --- Sliding groups -----------------------------------------------------------------------
+
+  // Σ over tile starts (multiples of len0, len1 below the bounds) of the rows they touch.
+  std::uint64_t sliding_size(const Grp& G, std::int64_t len0, std::int64_t len1) const {
+    const std::int64_t b0 = bound_[G.d0], b1 = bound_[G.d1];
+    len0 = std::min(len0, b0);
+    len1 = std::min(len1, b1);
+    if (!G.sizes.empty()) return G.sizes[static_cast<std::size_t>((len0 - 1) * b1 + (len1 - 1))];
+    return sliding_size_raw(G, len0, len1);
+  }
+
+  std::uint64_t sliding_size_raw(const Grp& G, std::int64_t len0, std::int64_t len1) const {
+    const std::int64_t b0 = bound_[G.d0], b1 = bound_[G.d1];
+    detail::PosSet pa, ra, ha;
+    std::uint64_t v = 0;
+    for (std::int64_t o0 = 0; o0 < b0; o0 += len0) {
+      pa = {true, o0, std::min(o0 + len0, b0), {}};
+      for (std::int64_t o1 = 0; o1 < b1; o1 += len1) {
+        ra = {true, o1, std::min(o1 + len1, b1), {}};
+        detail::sliding(pa, ra, G.g.u, G.g.dil, G.g.pad, G.g.extent, ha);
+        v += static_cast<std::uint64_t>(ha.size());
+      }
+    }
+    return v;
+  }
+
+  // Σ over the spatial instances (n0 × n1, above pe0 × pe1 positions) of the distinct rows each
+  // ever touches: instance j of a dimension holds the positions x with ⌊x / pe⌋ mod n = j.
+  std::uint64_t split_size(const Grp& G, std::int64_t pe0, std::int64_t n0, std::int64_t pe1,
+                           std::int64_t n1) const {
+    const std::int64_t b0 = bound_[G.d0], b1 = bound_[G.d1];
+    std::vector<std::int64_t> rows;
+    std::uint64_t total = 0;
+    for (std::int64_t j0 = 0; j0 < n0; ++j0)
+      for (std::int64_t j1 = 0; j1 < n1; ++j1) {
+        rows.clear();
+        for (std::int64_t p = 0; p < b0; ++p) {
+          if ((p / pe0) % n0 != j0) continue;
+          for (std::int64_t r = 0; r < b1; ++r) {
+            if ((r / pe1) % n1 != j1) continue;
+            const std::int64_t h = p * G.g.u + r * G.g.dil - G.g.pad;
+            if (h >= 0 && h < G.g.extent) rows.push_back(h);
+          }
+        }
+        std::sort(rows.begin(), rows.end());
+        total += static_cast<std::uint64_t>(std::unique(rows.begin(), rows.end()) - rows.begin());
+      }
+    return total;
+  }
+
+  void build_sliding(Grp& G) {
+    {
+      // Every (clamped) pair of lengths, when that is cheap enough.
+      const std::int64_t b0 = bound_[G.d0], b1 = bound_[G.d1];
+      double work = 0;
+      for (std::int64_t l0 = 1; l0 <= b0 && work <= 2e7; ++l0)
+        work += static_cast<double>(ceil_div(b0, l0)) * static_cast<double>(b1) *
+                std::log(static_cast<double>(b1) + 1);
+      if (work <= 2e7 && static_cast<double>(b0) * static_cast<double>(b1) <= 4e6) {
+        std::vector<std::uint64_t> t(static_cast<std::size_t>(b0 * b1));
+        for (std::int64_t l0 = 1; l0 <= b0; ++l0)
+          for (std::int64_t l1 = 1; l1 <= b1; ++l1)
+            t[static_cast<std::size_t>((l0 - 1) * b1 + (l1 - 1))] = sliding_size_raw(G, l0, l1);
+        G.sizes = std::move(t);
+      }
+    }
+    G.dist = static_cast<double>(sliding_size(G, bound_[G.d0], bound_[G.d1]));
+    G.empty = static_cast<double>(sliding_size(G, 1, 1));
+    const auto& o0 = s_.dims[G.d0].inner;
+    const auto& o1 = s_.dims[G.d1].inner;
+    const std::size_t n0 = o0.size(), n1 = o1.size();
+    // Too costly to tabulate (huge layers with many options): the distinct rows bound them.
+    const double work = static_cast<double>(n0) * static_cast<double>(n1) *
+                        static_cast<double>(bound_[G.d0]) * static_cast<double>(bound_[G.d1]);
+    if (work > 5e7) return;
+    G.tabled = true;
+    G.n1 = static_cast<int>(n1);
+    std::map<std::array<std::int64_t, 4>, std::uint64_t> split_memo;
+    for (int k = 0; k < 3; ++k) {
+      G.table[k].assign(n0 * n1, 0);
+      G.row_min[k].assign(n0, kInf);
+      G.col_min[k].assign(n1, kInf);
+      G.min[k] = kInf;
+    }
+    for (std::size_t i = 0; i < n0; ++i)
+      for (std::size_t j = 0; j < n1; ++j) {
+        const auto& a = o0[i];
+        const auto& b = o1[j];
+        const std::int64_t na = a.y * a.x, nb = b.y * b.x;
+        auto [it, fresh] = split_memo.try_emplace({a.pe, na, b.pe, nb}, 0);
+        if (fresh) it->second = split_size(G, a.pe, na, b.pe, nb);
+        const double v[3] = {static_cast<double>(it->second),
+                             static_cast<double>(sliding_size(G, a.pe, b.pe)),
+                             static_cast<double>(sliding_size(G, a.pe * na, b.pe * nb))};
+        for (int k = 0; k < 3; ++k) {
+          G.table[k][i * n1 + j] = v[k];
+          G.row_min[k][i] = std::min(G.row_min[k][i], v[k]);
+          G.col_min[k][j] = std::min(G.col_min[k][j], v[k]);
+          G.min[k] = std::min(G.min[k], v[k]);
+        }
+      }
+  }
+
+  const Mapspace& s_;
+  const Capacity& cap_;
+  std::array<std::int64_t, kNumDims> bound_{};
+  double compute_energy_ = 0, mac_hop_energy_ = 0, macs_ = 0;
+  std::array<std::array<Coef, kNumTensors>, 16> coef_{};
+  std::array<Any, kNumDims> any_{};
+  std::array<std::vector<OptV>, kNumDims> opt_;
+  std::array<Ten, kNumTensors> ten_{};
+};
+
+// ---------------------------------------------------------------------------------------------
+// What every thread of one search shares (read-only once built).
+
+struct Plan {
+  std::vector<Dim> order;
+  std::array<Hist, kNumDims + 1> suffix;
+  // suffix_weight[j][a]: mappings below a node at depth j whose prefix histogram is the unit at a.
+  std::array<std::array<u128, Hist::kMax * Hist::kMax>, kNumDims + 1> suffix_weight{};
+};
+
+class Shared {
+ public:
+  Shared(const Layer& layer, const Arch& arch, const Mapspace& space, const MapperOptions& opt,
+         bool bounds)
+      : layer(layer),
+        arch(arch),
+        s(space),
+        opt(opt),
+        cap(layer, arch, space.keeps),
+        pinned(!opt.pins.empty()),
+        keeps_pinned(false) {
+    nb = s.b_permute ? Hist::kMax : 1;
+    nd = s.d_permute ? Hist::kMax : 1;
     for (Dim d : kAllDims) {
-      const auto& ds = s_.dims[di(d)];
-      inner_bits_[di(d)].resize(ds.inner.size());
+      const auto& ds = s.dims[di(d)];
+      inner_bits[di(d)].resize(ds.inner.size());
       for (std::size_t i = 0; i < ds.inner.size(); ++i) {
         Bits4 acc{};
         for (std::int64_t b : ds.buffer[i]) acc[bits_index(d, ds.inner[i], b)] += 1;
-        inner_bits_[di(d)][i] = acc;
-        for (int k = 0; k < 4; ++k) full_bits_[di(d)][k] += acc[k];
+        inner_bits[di(d)][i] = acc;
+        for (int k = 0; k < 4; ++k) full_bits[di(d)][k] += acc[k];
       }
+      auto& cum = cum_bits[di(d)];
+      cum.assign(inner_bits[di(d)].size() + 1, Bits4{});
+      for (std::size_t i = 0; i < inner_bits[di(d)].size(); ++i)
+        for (int k = 0; k < 4; ++k) cum[i + 1][k] = cum[i][k] + inner_bits[di(d)][i][k];
     }
-    // suffix_[j]: histogram of the dimensions order_[j..] with every option.
-    suffix_[kNumDims] = Hist::unit();
-    for (int j = kNumDims - 1; j >= 0; --j)
-      suffix_[j] = convolve(suffix_[j + 1], full_bits_[di(order_[j])]);
-    for (int nb = 0; nb < Hist::kMax; ++nb)
-      for (int nd = 0; nd < Hist::kMax; ++nd)
-        weight_[nb][nd] = (s_.b_permute ? factorial(nb) : 1) * (s_.d_permute ? factorial(nd) : 1);
-    mapspace_ = saturate(weigh(suffix_[0]));
-    for (int j = 0; j <= kNumDims; ++j)
-      for (int a = 0; a < Hist::kMax * Hist::kMax; ++a) {
-        const int nb = a / Hist::kMax, nd = a % Hist::kMax;
-        u128 w = 0;
-        for (int b2 = 0; nb + b2 < Hist::kMax; ++b2)
-          for (int d2 = 0; nd + d2 < Hist::kMax; ++d2)
-            if (suffix_[j].at(b2, d2)) w += suffix_[j].at(b2, d2) * weight_[nb + b2][nd + d2];
-        suffix_weight_[j][static_cast<std::size_t>(a)] = w;
-      }
-    for (Dim d : kAllDims) {
-      auto& cum = cum_bits_[di(d)];
-      cum.assign(inner_bits_[di(d)].size() + 1, Bits4{});
-      for (std::size_t i = 0; i < inner_bits_[di(d)].size(); ++i)
-        for (int k = 0; k < 4; ++k) cum[i + 1][k] = cum[i][k] + inner_bits_[di(d)][i][k];
+    for (int b = 0; b < Hist::kMax; ++b)
+      for (int d = 0; d < Hist::kMax; ++d)
+        weight[b][d] = (s.b_permute ? factorial(b) : 1) * (s.d_permute ? factorial(d) : 1);
+    // Canonical order: the dimensions with the most inner options first.
+    std::vector<Dim> canon(kAllDims.begin(), kAllDims.end());
+    std::stable_sort(canon.begin(), canon.end(), [&](Dim a, Dim b) {
+      return s.dims[di(a)].inner.size() > s.dims[di(b)].inner.size();
+    });
+    make_plan(canon, canon_plan);
+    // Search order: fewest options first, so that the frontier (all but the last) is small; for
+    // rs, M last: its options change only the inputs' bound terms, while C's fix the outputs'
+    // (psum passes) exactly, so the frontier's bound is tightest without M.
+    std::vector<Dim> search(canon.rbegin(), canon.rend());
+    if (s.rs_placement) {
+      std::stable_partition(search.begin(), search.end(), [](Dim d) { return d != Dim::M; });
     }
+    make_plan(search, search_plan);
+    mapspace = saturate(weigh(canon_plan.suffix[0]));
     const double ref = arch.compute.reference_bits;
-    compute_energy_ = layer.nonzero_macs() * arch.compute.mac_energy *
-                      (layer.format(Tensor::Weights).bits * layer.format(Tensor::Inputs).bits) /
-                      (ref * ref);
+    compute_energy = layer.nonzero_macs() * arch.compute.mac_energy *
+                     (layer.format(Tensor::Weights).bits * layer.format(Tensor::Inputs).bits) /
+                     (ref * ref);
     for (int lv = 0; lv < arch.num_levels(); ++lv) {
       const StorageLevel& st = arch.levels[lv];
       for (Tensor t : kAllTensors) {
         const int ti = static_cast<int>(t);
         const TensorFormat& f = layer.format(t);
-        scale_[lv][ti] =
+        scale[lv][ti] =
             bits_per_element(st.compression[ti], f.bits, f.density, st.rle_run_bits) / st.word_bits;
       }
     }
-    mac_hop_energy_ = arch.compute.hop_energy * layer.format(Tensor::Outputs).bits / ref;
-  }
-
-  std::uint64_t mapspace() const { return mapspace_; }
-
-  // Searches the top-level options i with i % stride == offset.
-  void run(int offset, int stride, Best& best, MapperStats& st, std::atomic<std::uint64_t>& done,
-           const std::function<void()>& tick) {
-    best_ = &best;
-    st_ = &st;
-#ifdef ERG_HAVE_FAST_COUNTS
-    counter_ = std::make_unique<detail::FastCounter>(layer_, arch_);
-#endif
-    const Dim d0 = order_[0];
-    const auto& ds = s_.dims[di(d0)];
-    for (std::size_t i = 0; i < ds.inner.size(); ++i) {
-      if (static_cast<int>(i % static_cast<std::size_t>(stride)) != offset) continue;
-      if (stop_) break;
-      if (cancelled()) {
-        st.optimal = false;
-        break;
-      }
-      top_index_ = i;
-      enumerate_inner(0, Hist::unit());
-      done.fetch_add(1, std::memory_order_relaxed);
-      if (tick) tick();
-    }
-  }
-
-  std::size_t top_options() const { return s_.dims[di(order_[0])].inner.size(); }
-
- private:
-  std::size_t bits_index(Dim d, const detail::InnerOption& in, std::int64_t b) const {
-    const std::int64_t D = layer_.dim(d);
-    const std::int64_t off = ceil_div(D, in.pe * in.y * in.x * b);
-    const bool bperm =
-        s_.b_permute && b > 1 &&
-        std::find(s_.b_permuted.begin(), s_.b_permuted.end(), d) != s_.b_permuted.end();
-    return static_cast<std::size_t>((bperm ? 2 : 0) + (off > 1 ? 1 : 0));
+    mac_hop_energy = arch.compute.hop_energy * layer.format(Tensor::Outputs).bits / ref;
+    keeps_pinned = s.keeps_pinned;
+    use_bounds = bounds && !pinned && arch.num_levels() <= 16;
+    if (use_bounds)
+      bound = std::make_unique<Bound>(layer, arch, s, cap, scale, compute_energy, mac_hop_energy);
   }
 
   u128 weigh(const Hist& h) const {
     u128 total = 0;
-    for (int nb = 0; nb < Hist::kMax; ++nb)
-      for (int nd = 0; nd < Hist::kMax; ++nd)
-        if (h.at(nb, nd)) total += h.at(nb, nd) * weight_[nb][nd];
+    for (int b = 0; b < nb; ++b)
+      for (int d = 0; d < nd; ++d)
+        if (h.at(b, d)) total += h.at(b, d) * weight[b][d];
     return total;
   }
 
-  bool cancelled() const {
-    return opt_.cancel != nullptr && opt_.cancel->load(std::memory_order_relaxed);
+  // Mappings below a node at depth j of the plan with prefix histogram h.
+  u128 below(const Plan& p, int j, const Hist& h) const {
+    u128 total = 0;
+    for (int b = 0; b < nb; ++b)
+      for (int d = 0; d < nd; ++d)
+        if (h.at(b, d)) total += h.at(b, d) * p.suffix_weight[j][b * Hist::kMax + d];
+    return total;
   }
 
-  // Per-dimension extents of the tile at the PE level (slot PE) or the buffer (PE·Y·X·B), with
-  // unchosen dimensions at their smallest option.
-  bool fits(int level, const std::array<std::int64_t, kNumDims>& ext) const {
-    const StorageLevel& st = arch_.levels[level];
-    if (st.capacity == 0 && !st.partitioned) return true;
-    const auto words = tile_words_for_extents(layer_, arch_, ext, level);
-    const auto& keeps = s_.keeps[level];
-    if (st.partitioned) {
-      for (int t = 0; t < kNumTensors; ++t)
-        if (keeps[t] && st.capacity_per_tensor[t] > 0 && words[t] > st.capacity_per_tensor[t])
-          return false;
-      return true;
+  const Layer& layer;
+  const Arch& arch;
+  const Mapspace& s;
+  const MapperOptions& opt;
+  Capacity cap;
+  bool pinned, keeps_pinned;
+  bool use_bounds = false;
+  int nb = 1, nd = 1;
+  std::array<std::vector<Bits4>, kNumDims> inner_bits, cum_bits;
+  std::array<Bits4, kNumDims> full_bits{};
+  std::array<std::array<u128, Hist::kMax>, Hist::kMax> weight{};
+  Plan canon_plan, search_plan;
+  std::uint64_t mapspace = 0;
+  double compute_energy = 0, mac_hop_energy = 0;
+  std::array<std::array<double, kNumTensors>, 16> scale{};
+  std::unique_ptr<Bound> bound;
+
+ private:
+  std::size_t bits_index(Dim d, const detail::InnerOption& in, std::int64_t b) const {
+    const std::int64_t D = layer.dim(d);
+    const std::int64_t off = ceil_div(D, in.pe * in.y * in.x * b);
+    const bool bperm = s.b_permute && b > 1 &&
+                       std::find(s.b_permuted.begin(), s.b_permuted.end(), d) != s.b_permuted.end();
+    const bool dperm = s.d_permute && off > 1;
+    return static_cast<std::size_t>((bperm ? 2 : 0) + (dperm ? 1 : 0));
+  }
+
+  void make_plan(const std::vector<Dim>& order, Plan& p) const {
+    p.order = order;
+    p.suffix[kNumDims] = Hist::unit();
+    for (int j = kNumDims - 1; j >= 0; --j)
+      p.suffix[j] = convolve(p.suffix[j + 1], full_bits[di(order[j])], nb, nd);
+    for (int j = 0; j <= kNumDims; ++j)
+      for (int a = 0; a < Hist::kMax * Hist::kMax; ++a) {
+        const int b0 = a / Hist::kMax, d0 = a % Hist::kMax;
+        u128 w = 0;
+        for (int b2 = 0; b0 + b2 < Hist::kMax; ++b2)
+          for (int d2 = 0; d0 + d2 < Hist::kMax; ++d2)
+            if (p.suffix[j].at(b2, d2)) w += p.suffix[j].at(b2, d2) * weight[b0 + b2][d0 + d2];
+        p.suffix_weight[j][static_cast<std::size_t>(a)] = w;
+      }
+  }
+};
+
+// A node of the search frontier: inner options of every dimension of the search order but the
+// last.
+struct Node {
+  std::array<int, kNumDims> inner{};  // by dimension; -1 for the last
+  u128 count = 0;                     // mappings below
+  double lb = 0;                      // bound on their objective
+  std::uint32_t seq = 0;              // position in enumeration
+};
+
+// ---------------------------------------------------------------------------------------------
+// One thread's search machinery.
+
+class Worker {
+ public:
+  enum class Mode { Visit, Search, Check };
+
+  Worker(const Shared& sh, Mode mode)
+      : sh_(sh),
+        s_(sh.s),
+        mode_(mode),
+        plan_(mode == Mode::Search ? sh.search_plan : sh.canon_plan) {
+    if (mode != Mode::Visit) counter_ = std::make_unique<detail::FastCounter>(sh.layer, sh.arch);
+  }
+
+  // Every mapping, in canonical order (visit, or check the bounds).
+  void run_all(MapperStats& st) {
+    st_ = &st;
+    stop_depth_ = kNumDims;
+    threshold_ = kInf;
+    enumerate_inner(0, Hist::unit());
+  }
+
+  // The frontier nodes, in enumeration order, with their bounds.
+  void frontier(std::vector<Node>& out, MapperStats& st) {
+    st_ = &st;
+    nodes_ = &out;
+    stop_depth_ = kNumDims - 1;
+    enumerate_inner(0, Hist::unit());
+    nodes_ = nullptr;
+  }
+
+  // The mappings below one frontier node; prunes what cannot beat `threshold` (or the node's own
+  // best so far).
+  void process(const Node& node, double threshold, Best& best, MapperStats& st) {
+    st_ = &st;
+    best_ = &best;
+    threshold_ = threshold;
+    stop_depth_ = kNumDims;
+    Hist prefix = Hist::unit();
+    const int F = kNumDims - 1;
+    for (int j = 0; j < F; ++j) {
+      const Dim d = plan_.order[j];
+      const int i = node.inner[di(d)];
+      const auto& in = s_.dims[di(d)].inner[static_cast<std::size_t>(i)];
+      tuple_.inner[di(d)] = i;
+      pe_ext_[di(d)] = in.pe;
+      const bool deferred = s_.rs_placement && (d == Dim::M || d == Dim::C);
+      ys_[j + 1] = ys_[j] * in.y;
+      xs_[j + 1] = xs_[j] * (deferred ? 1 : in.x);
+      area_[j + 1] = area_[j] * in.y * in.x;
+      prefix = convolve(prefix, sh_.inner_bits[di(d)][static_cast<std::size_t>(i)], sh_.nb, sh_.nd);
     }
-    std::uint64_t sum = 0;
-    for (int t = 0; t < kNumTensors; ++t)
-      if (keeps[t]) sum += words[t];
-    return sum <= st.capacity;
+    enumerate_inner(F, prefix);
+    pe_ext_.fill(1);
+    best_ = nullptr;
   }
 
-  void add(std::uint64_t& counter, u128 v) { counter = saturate(static_cast<u128>(counter) + v); }
+  const std::function<bool(const Mapping&)>* visit = nullptr;
+  detail::BoundCheck* check = nullptr;
+  std::uint64_t check_limit = 0, check_every = 1;
+  bool stop = false;
 
-  // Mappings under the options [lo, hi) of dimension order_[j], given the earlier choices.
+ private:
+  bool cancelled() const {
+    return sh_.opt.cancel != nullptr && sh_.opt.cancel->load(std::memory_order_relaxed);
+  }
+
+  // Mappings under the options [lo, hi) of dimension order[j], given the earlier choices.
   u128 completions(int j, const Hist& prefix, std::size_t lo, std::size_t hi) const {
-    const Dim d = order_[j];
-    const auto& cum = cum_bits_[di(d)];
+    const Dim d = plan_.order[j];
+    const auto& cum = sh_.cum_bits[di(d)];
     Bits4 range{};
     for (int k = 0; k < 4; ++k) range[k] = cum[hi][k] - cum[lo][k];
-    const Hist h = convolve(prefix, range);
-    u128 total = 0;
-    for (std::size_t a = 0; a < h.c.size(); ++a)
-      if (h.c[a]) total += h.c[a] * suffix_weight_[j + 1][a];
-    return total;
+    return sh_.below(plan_, j + 1, convolve(prefix, range, sh_.nb, sh_.nd));
   }
 
-  // Inner options of dimension order_[j]. Options are sorted by PE factor, then grouped by
+  // Inner options of dimension order[j]. Options are sorted by PE factor, then grouped by
   // (PE, Y) with X ascending, so a capacity failure rules out the rest of the list and an array
   // failure the rest of the group.
   void enumerate_inner(int j, const Hist& prefix) {
-    if (stop_) return;
-    const Dim d = order_[j];
+    if (stop) return;
+    if (j == stop_depth_) {
+      if (j == kNumDims)
+        inner_leaf(prefix);
+      else
+        add_node(prefix);
+      return;
+    }
+    const Dim d = plan_.order[j];
     const auto& opts = s_.dims[di(d)].inner;
     const std::size_t n = opts.size();
-    std::size_t i = j == 0 ? top_index_ : 0;
-    const std::size_t end = j == 0 ? top_index_ + 1 : n;
-    while (i < end) {
+    std::size_t i = 0;
+    const std::int64_t rows = s_.rows, cols = s_.cols;
+    while (i < n) {
       const auto& in = opts[i];
       pe_ext_[di(d)] = in.pe;
-      if (s_.pe >= 0 && in.pe > 1 && !fits(s_.pe, pe_ext_)) {
-        add(st_->rejected_capacity, completions(j, prefix, i, j == 0 ? i + 1 : n));
+      if (s_.pe >= 0 && in.pe > 1 && !sh_.cap.fits(s_.pe, pe_ext_)) {
+        add(st_->rejected_capacity, completions(j, prefix, i, n));
         break;
       }
       const bool deferred = s_.rs_placement && (d == Dim::M || d == Dim::C);
       const std::int64_t ny = ys_[j] * in.y, nx = xs_[j] * (deferred ? 1 : in.x);
       const std::int64_t area = area_[j] * in.y * in.x;
-      if (ny > s_.rows || nx > s_.cols || area > static_cast<std::int64_t>(s_.rows) * s_.cols) {
+      if (ny > rows || nx > cols || area > rows * cols) {
         std::size_t g = i + 1;
-        if (j != 0)
-          while (g < n && opts[g].pe == in.pe && opts[g].y == in.y) ++g;
+        while (g < n && opts[g].pe == in.pe && opts[g].y == in.y) ++g;
         add(st_->rejected_array, completions(j, prefix, i, g));
         i = g;
         continue;
@@ -293,14 +1175,27 @@ class Search {
       ys_[j + 1] = ny;
       xs_[j + 1] = nx;
       area_[j + 1] = area;
-      const Hist here = convolve(prefix, inner_bits_[di(d)][i]);
-      if (j + 1 < kNumDims)
-        enumerate_inner(j + 1, here);
-      else
-        inner_leaf(here);
+      enumerate_inner(j + 1, convolve(prefix, sh_.inner_bits[di(d)][i], sh_.nb, sh_.nd));
+      if (stop) break;
       ++i;
     }
     pe_ext_[di(d)] = 1;
+  }
+
+  void add_node(const Hist& prefix) {
+    Node nd;
+    nd.inner.fill(-1);
+    const int F = kNumDims - 1;
+    Know k;
+    for (int j = 0; j < F; ++j) {
+      const Dim d = plan_.order[j];
+      nd.inner[di(d)] = tuple_.inner[di(d)];
+      k[di(d)].opt = tuple_.inner[di(d)];
+    }
+    nd.count = sh_.below(plan_, F, prefix);
+    nd.lb = sh_.use_bounds ? sh_.bound->objective(k, sh_.opt.objective) : 0;
+    nd.seq = static_cast<std::uint32_t>(nodes_->size());
+    nodes_->push_back(nd);
   }
 
   void inner_leaf(const Hist& here) {
@@ -309,9 +1204,7 @@ class Search {
       placed_[di(e)] = {o.y, o.x};
       buf_ext_[di(e)] = o.pe * o.y * o.x;
     }
-    u128 total = 0;
-    for (std::size_t a = 0; a < here.c.size(); ++a)
-      if (here.c[a]) total += here.c[a] * suffix_weight_[kNumDims][a];
+    const u128 total = sh_.below(plan_, kNumDims, here);
     if (s_.rs_placement) {
       const std::int64_t r = placed_[di(Dim::C)][1], t = placed_[di(Dim::M)][1];
       const std::int64_t set_rows = placed_[di(Dim::R)][0];
@@ -328,6 +1221,18 @@ class Search {
         return;
       }
     }
+    if (mode_ == Mode::Search) {
+      if (cancelled()) {
+        stop = true;
+        st_->optimal = false;
+        return;
+      }
+      prep_valid_ = false;
+      if (sh_.use_bounds && threshold_ < kInf && inner_bound() > threshold_) {
+        add(st_->pruned_by_bound, total);
+        return;
+      }
+    }
     // Every tuple below either reaches leaf() (which accounts for its orders) or fails the buffer
     // capacity: the latter are the difference.
     reached_ = 0;
@@ -335,26 +1240,76 @@ class Search {
     add(st_->rejected_capacity, total - reached_);
   }
 
+  // A bound on every mapping of the current inner tuple: the minimum, over the classes of buffer
+  // factors of each dimension (ranges of its list with the same "buffer loop > 1" and "off-chip
+  // loop > 1"), of the bound of the class combination. The classes partition the completions, so
+  // the minimum bounds them all; within a class the loops' presence is known, which is what the
+  // bound's walks need.
+  double inner_bound() {
+    std::array<std::array<std::array<int, 2>, 4>, kNumDims> cls;
+    std::array<int, kNumDims> ncls;
+    int combos = 1;
+    for (int d = 0; d < kNumDims; ++d) {
+      const auto& in = s_.dims[d].inner[static_cast<std::size_t>(tuple_.inner[d])];
+      const auto& bl = s_.dims[d].buffer[static_cast<std::size_t>(tuple_.inner[d])];
+      const std::int64_t inner = in.pe * in.y * in.x, D = sh_.layer.dim(kAllDims[d]);
+      int n = 0;
+      for (int i = 0; i < static_cast<int>(bl.size()); ++i) {
+        const int key = (bl[i] > 1 ? 2 : 0) + (inner * bl[i] < D ? 1 : 0);
+        if (n > 0 && cls[d][n - 1][1] + 1 == i &&
+            ((bl[cls[d][n - 1][0]] > 1 ? 2 : 0) + (inner * bl[cls[d][n - 1][0]] < D ? 1 : 0)) ==
+                key)
+          cls[d][n - 1][1] = i;
+        else if (n < 4)
+          cls[d][n++] = {i, i};
+        else
+          cls[d][n - 1][1] = i;  // (cannot happen: at most 3 runs) merge, still a superset
+      }
+      ncls[d] = n;
+      combos *= n;
+    }
+    Know k;
+    for (int d = 0; d < kNumDims; ++d) k[d].opt = tuple_.inner[d];
+    sh_.bound->prepare(k, prep_);
+    prep_valid_ = true;
+    if (combos > 64) return sh_.bound->objective(prep_, k, sh_.opt.objective);
+    double best = kInf;
+    std::array<int, kNumDims> idx{};
+    while (true) {
+      for (int d = 0; d < kNumDims; ++d) {
+        k[d].b = cls[d][idx[d]][0];
+        k[d].b_hi = cls[d][idx[d]][1];
+      }
+      best = std::min(best, sh_.bound->objective(prep_, k, sh_.opt.objective));
+      if (best <= threshold_) return best;  // cannot prune: no need for the exact minimum
+      int d = 0;
+      while (d < kNumDims && ++idx[d] == ncls[d]) idx[d++] = 0;
+      if (d == kNumDims) break;
+    }
+    return best;
+  }
+
   void choose_buffer(int j) {
     if (j == kNumDims) {
       leaf();
       return;
     }
-    const Dim d = order_[j];
+    const Dim d = plan_.order[j];
     const auto& opts = s_.dims[di(d)].buffer[static_cast<std::size_t>(tuple_.inner[di(d)])];
     const std::int64_t base = buf_ext_[di(d)];
     for (std::size_t k = 0; k < opts.size(); ++k) {
       tuple_.buf[di(d)] = static_cast<int>(k);
       buf_ext_[di(d)] = base * opts[k];
       // Larger buffer factors only grow the tile: the rest of this list fails too.
-      if (s_.buf > 0 && !fits(s_.buf, buf_ext_)) break;
+      if (s_.buf > 0 && !sh_.cap.fits(s_.buf, buf_ext_)) break;
       choose_buffer(j + 1);
+      if (stop) break;
     }
     buf_ext_[di(d)] = base;
   }
 
   void leaf() {
-    if (stop_) return;
+    if (stop) return;
     // Factors per dimension and slot.
     std::array<std::array<std::int64_t, 5>, kNumDims> f{};
     u128 cycles = 1;
@@ -367,7 +1322,7 @@ class Search {
       x[kY] = placed_[di(d)][0];
       x[kX] = placed_[di(d)][1];
       x[kB] = b;
-      x[kD] = ceil_div(layer_.dim(d), in.pe * in.y * in.x * b);
+      x[kD] = ceil_div(sh_.layer.dim(d), in.pe * in.y * in.x * b);
       cycles *= static_cast<u128>(x[kPE] * x[kB] * x[kD]);
     }
     // Loop lists.
@@ -382,11 +1337,23 @@ class Search {
     reached_ += orders;
     std::uint64_t active = 1;
     for (Dim d : kAllDims) active *= static_cast<std::uint64_t>(f[di(d)][kY] * f[di(d)][kX]);
-    // Bound: compute cycles are the same for every order and never exceed the cycles.
-    if (opt_.objective != Objective::Energy && best_->found) {
-      double lb = static_cast<double>(cycles);
-      if (opt_.objective == Objective::EDP) lb *= compute_energy_;
-      if (lb > best_->key.objective) {
+    // Bound for the whole tuple: when it has several orders, or cycles matter (its compute
+    // cycles are exact here and never exceed the cycles).
+    if (mode_ == Mode::Search && sh_.use_bounds && threshold_ < kInf) {
+      Know k;
+      for (int d = 0; d < kNumDims; ++d) k[d] = {tuple_.inner[d], tuple_.buf[d], tuple_.buf[d]};
+      if (!prep_valid_) {
+        sh_.bound->prepare(k, prep_);
+        prep_valid_ = true;
+      }
+      double e, c;
+      sh_.bound->bounds(prep_, k, e, c);
+      const double cyc = static_cast<double>(cycles) * (1 - 1e-9);
+      c = std::max(c, cyc);
+      const double lb = sh_.opt.objective == Objective::Energy  ? e
+                        : sh_.opt.objective == Objective::Delay ? c
+                                                                : e * c;
+      if (lb > threshold_) {
         add(st_->pruned_by_bound, orders);
         return;
       }
@@ -402,6 +1369,7 @@ class Search {
                 [&](Dim a, Dim b) { return index_in(s_.d_dims, a) < index_in(s_.d_dims, b); });
       do {
         evaluate_order(f, bp, dp, active, order_index++);
+        if (stop) return;
       } while (s_.d_permute && std::next_permutation(dp.begin(), dp.end(), [&](Dim a, Dim b) {
                  return index_in(s_.d_dims, a) < index_in(s_.d_dims, b);
                }));
@@ -419,7 +1387,7 @@ class Search {
     detail::Nest& n = nest_;
     n.loops.clear();
     n.num_levels = s_.levels;
-    n.bound = layer_.bounds();
+    n.bound = sh_.layer.bounds();
     n.keeps.assign(s_.keeps.begin(), s_.keeps.end());
     auto push = [&](Dim d, std::int64_t factor, int level, bool spatial, int axis) {
       if (factor > 1) n.loops.push_back({d, factor, level, spatial, axis, 1});
@@ -433,9 +1401,7 @@ class Search {
     for (Dim d : s_.y_order) push(d, f[di(d)][kY], s_.buf, true, 1);
     if (s_.pe >= 0)
       for (Dim d : s_.pe_order) push(d, f[di(d)][kPE], s_.pe, false, 0);
-#ifdef ERG_HAVE_FAST_COUNTS
     detail::finish_nest(n);
-#endif
   }
 
   Mapping to_mapping() const {
@@ -462,126 +1428,217 @@ class Search {
     } else {
       build_nest(f, bp, dp);
     }
-    if (!opt_.pins.empty()) {
+    if (sh_.pinned) {
       const Mapping m = to_mapping();
-      if (!check_pins(opt_.pins, arch_, m).ok()) {
+      if (!check_pins(sh_.opt.pins, sh_.arch, m).ok()) {
         add(st_->rejected_pinned, 1);
         return;
       }
+      // Keep pins may contradict the dataflow's rules (e.g. ws PEs keeping inputs).
+      if (sh_.keeps_pinned && !check_dataflow(s_.dataflow, sh_.layer, sh_.arch, m).ok()) {
+        add(st_->rejected_dataflow, 1);
+        return;
+      }
     }
-    if (visit_ != nullptr) {
+    if (mode_ == Mode::Visit) {
       ++st_->evaluated;
-      if (!(*visit_)(to_mapping())) stop_ = true;
+      if (!(*visit)(to_mapping())) stop = true;
       return;
     }
-#ifdef ERG_HAVE_FAST_COUNTS
+    if (mode_ == Mode::Check && check_seen_++ % check_every != 0) return;
     counter_->count(nest_, counts_);
-#else
-    counts_ = analytical_counts(layer_, arch_, to_mapping());
-#endif
     ++st_->evaluated;
     const double energy = energy_of(counts_);
     const std::uint64_t cycles = cycles_of(counts_);
+    if (mode_ == Mode::Check) {
+      check_mapping(energy, cycles);
+      return;
+    }
     double obj = energy;
-    if (opt_.objective == Objective::Delay) obj = static_cast<double>(cycles);
-    if (opt_.objective == Objective::EDP) obj = energy * static_cast<double>(cycles);
+    if (sh_.opt.objective == Objective::Delay) obj = static_cast<double>(cycles);
+    if (sh_.opt.objective == Objective::EDP) obj = energy * static_cast<double>(cycles);
+    if (obj > threshold_) return;  // cannot be the best: skip building the key
     Key k;
     k.objective = obj;
     k.active = active;
     k.cycles = cycles;
-    for (int d = 0; d < kNumDims; ++d) {
-      k.pos[static_cast<std::size_t>(d)] = tuple_.inner[di(order_[d])];
-      k.pos[static_cast<std::size_t>(kNumDims + d)] = tuple_.buf[di(order_[d])];
+    for (int j = 0; j < kNumDims; ++j) {
+      const Dim d = sh_.canon_plan.order[j];
+      k.pos[static_cast<std::size_t>(j)] = tuple_.inner[di(d)];
+      k.pos[static_cast<std::size_t>(kNumDims + j)] = tuple_.buf[di(d)];
     }
     k.pos[2 * kNumDims] = order_index;
     if (!best_->found || k.better_than(best_->key)) {
       best_->found = true;
       best_->key = k;
       best_->mapping = to_mapping();
+      threshold_ = std::min(threshold_, obj);
     }
   }
 
+  // Check mode: every bound on this mapping's path against its exact energy and cycles.
+  void check_mapping(double energy, std::uint64_t cycles) {
+    detail::BoundCheck& c = *check;
+    ++c.mappings;
+    const Plan& sp = sh_.search_plan;
+    Know frontier, inner, klass, tuple;
+    for (int j = 0; j + 1 < kNumDims; ++j) {
+      const int d = di(sp.order[j]);
+      frontier[d].opt = tuple_.inner[d];
+    }
+    for (int d = 0; d < kNumDims; ++d) {
+      inner[d].opt = tuple_.inner[d];
+      tuple[d] = {tuple_.inner[d], tuple_.buf[d], tuple_.buf[d]};
+      // The buffer-factor class of this mapping (inner_bound).
+      const auto& in = s_.dims[d].inner[static_cast<std::size_t>(tuple_.inner[d])];
+      const auto& bl = s_.dims[d].buffer[static_cast<std::size_t>(tuple_.inner[d])];
+      const std::int64_t inr = in.pe * in.y * in.x, D = sh_.layer.dim(kAllDims[d]);
+      auto key = [&](int i) { return (bl[i] > 1 ? 2 : 0) + (inr * bl[i] < D ? 1 : 0); };
+      int lo = tuple_.buf[d], hi = tuple_.buf[d];
+      while (lo > 0 && key(lo - 1) == key(tuple_.buf[d])) --lo;
+      while (hi + 1 < static_cast<int>(bl.size()) && key(hi + 1) == key(tuple_.buf[d])) ++hi;
+      klass[d] = {tuple_.inner[d], lo, hi};
+    }
+    const char* names[4] = {"frontier", "inner tuple", "inner tuple class", "buffer tuple"};
+    double* tight[4] = {&c.tightest_frontier, &c.tightest_inner, &c.tightest_inner,
+                        &c.tightest_tuple};
+    const Know* ks[4] = {&frontier, &inner, &klass, &tuple};
+    for (int s = 0; s < 4; ++s) {
+      double e, cy;
+      sh_.bound->bounds(*ks[s], e, cy);
+      c.checks += 2;
+      if (energy > 0) *tight[s] = std::max(*tight[s], e / energy);
+      const bool bad_e = e > energy, bad_c = cy > static_cast<double>(cycles);
+      if ((bad_e || bad_c) && c.violations++ == 0)
+        c.first_violation = fmt::format("{} bound {} {:.17g} > exact {:.17g} on {}", names[s],
+                                        bad_e ? "energy" : "cycles", bad_e ? e : cy,
+                                        bad_e ? energy : static_cast<double>(cycles),
+                                        mapping_summary(sh_.arch, to_mapping()));
+    }
+    if (c.mappings >= check_limit) stop = true;
+  }
+
   double energy_of(const Counts& c) const {
-    double e = compute_energy_;
+    double e = sh_.compute_energy;
     for (int lv = 0; lv < s_.levels; ++lv) {
-      const StorageLevel& st = arch_.levels[lv];
+      const StorageLevel& st = sh_.arch.levels[lv];
       for (int t = 0; t < kNumTensors; ++t) {
         const TensorAccess& a = c.levels[lv].tensor[t];
-        e += scale_[lv][t] * (static_cast<double>(a.reads) * st.read_energy +
-                              static_cast<double>(a.writes) * st.write_energy +
-                              static_cast<double>(a.updates) * st.update_energy +
-                              static_cast<double>(a.hops) * st.hop_energy);
+        e += sh_.scale[lv][t] * (static_cast<double>(a.reads) * st.read_energy +
+                                 static_cast<double>(a.writes) * st.write_energy +
+                                 static_cast<double>(a.updates) * st.update_energy +
+                                 static_cast<double>(a.hops) * st.hop_energy);
       }
     }
-    return e + static_cast<double>(c.mac_hops) * mac_hop_energy_;
+    return e + static_cast<double>(c.mac_hops) * sh_.mac_hop_energy;
   }
 
   std::uint64_t cycles_of(const Counts& c) const {
     std::uint64_t cycles = c.compute_cycles;
     for (int lv = 0; lv < s_.levels; ++lv) {
-      const StorageLevel& st = arch_.levels[lv];
+      const StorageLevel& st = sh_.arch.levels[lv];
       if (st.bandwidth <= 0) continue;
       double words = 0;
       for (const auto& a : c.levels[lv].tensor)
         words += static_cast<double>(a.reads + a.writes + a.updates);
-      const double per = words / static_cast<double>(arch_.instances(lv));
+      const double per = words / static_cast<double>(sh_.arch.instances(lv));
       cycles = std::max<std::uint64_t>(cycles,
                                        static_cast<std::uint64_t>(std::ceil(per / st.bandwidth)));
     }
     return cycles;
   }
 
-  const Layer& layer_;
-  const Arch& arch_;
+  const Shared& sh_;
   const Mapspace& s_;
-  const MapperOptions& opt_;
-  std::vector<Dim> order_;
-  std::array<std::vector<Bits4>, kNumDims> inner_bits_;
-  std::array<Bits4, kNumDims> full_bits_{};
-  std::array<Hist, kNumDims + 1> suffix_;
-  std::array<std::array<u128, Hist::kMax * Hist::kMax>, kNumDims + 1> suffix_weight_{};
-  std::array<std::vector<Bits4>, kNumDims> cum_bits_;
-  std::array<std::int64_t, kNumDims + 1> area_{1, 1, 1, 1, 1, 1, 1, 1, 1};
-  std::size_t top_index_ = 0;
+  Mode mode_;
+  const Plan& plan_;
+  int stop_depth_ = kNumDims;
+  std::vector<Node>* nodes_ = nullptr;
+  Best* best_ = nullptr;
+  MapperStats* st_ = nullptr;
+  double threshold_ = kInf;
   u128 reached_ = 0;
-  std::array<std::array<u128, Hist::kMax>, Hist::kMax> weight_{};
-  std::uint64_t mapspace_ = 0;
-  double compute_energy_ = 0, mac_hop_energy_ = 0;
-  std::array<std::array<double, kNumTensors>, 16> scale_{};
+  std::uint64_t check_seen_ = 0;
 
   Tuple tuple_;
   std::array<std::array<std::int64_t, 2>, kNumDims> placed_{};  // spatial (Y, X) per dimension
   std::array<std::int64_t, kNumDims + 1> ys_{1, 1, 1, 1, 1, 1, 1, 1, 1};
   std::array<std::int64_t, kNumDims + 1> xs_{1, 1, 1, 1, 1, 1, 1, 1, 1};
+  std::array<std::int64_t, kNumDims + 1> area_{1, 1, 1, 1, 1, 1, 1, 1, 1};
   std::array<std::int64_t, kNumDims> pe_ext_{1, 1, 1, 1, 1, 1, 1, 1};
   std::array<std::int64_t, kNumDims> buf_ext_{1, 1, 1, 1, 1, 1, 1, 1};
   std::vector<Dim> bperm_, dlist_, fixed_b_;
   detail::Nest nest_;
   Counts counts_;
-#ifdef ERG_HAVE_FAST_COUNTS
   std::unique_ptr<detail::FastCounter> counter_;
-#endif
- public:
-  const std::function<bool(const Mapping&)>* visit_ = nullptr;
-  bool stop_ = false;
-
- private:
-  Best* best_ = nullptr;
-  MapperStats* st_ = nullptr;
+  Bound::Prep prep_;         // the current inner tuple's, when prep_valid_
+  bool prep_valid_ = false;  // reset at each inner tuple
 };
 
-void merge(MapperStats& into, const MapperStats& s) {
-  into.evaluated += s.evaluated;
-  into.pruned_by_bound += s.pruned_by_bound;
-  into.rejected_array += s.rejected_array;
-  into.rejected_capacity += s.rejected_capacity;
-  into.rejected_dataflow += s.rejected_dataflow;
-  into.rejected_pinned += s.rejected_pinned;
-  into.optimal = into.optimal && s.optimal;
-}
+// ---------------------------------------------------------------------------------------------
+// Threads: the caller plus `extra` workers run a job together, as often as asked.
 
-Result<MapperResult> search_one(const Layer& layer, const Arch& arch, Dataflow df,
-                                const MapperOptions& opt, MapperStats& total, Best& best) {
+class Pool {
+ public:
+  explicit Pool(int extra) {
+    for (int t = 1; t <= extra; ++t) threads_.emplace_back([this, t] { loop(t); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      quit_ = true;
+      ++generation_;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  // Runs job(thread index) on every thread (the caller is thread 0) and waits for all of them.
+  void run(const std::function<void(int)>& job) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_ = &job;
+      pending_ = static_cast<int>(threads_.size());
+      ++generation_;
+    }
+    cv_.notify_all();
+    job(0);
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return pending_ == 0; });
+    job_ = nullptr;
+  }
+
+ private:
+  void loop(int index) {
+    std::uint64_t seen = 0;
+    while (true) {
+      const std::function<void(int)>* job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (quit_) return;
+        job = job_;
+      }
+      (*job)(index);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (--pending_ == 0) done_cv_.notify_one();
+      }
+    }
+  }
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  const std::function<void(int)>* job_ = nullptr;
+  std::uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool quit_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+Result<Mapspace> pinned_space(const Layer& layer, const Arch& arch, Dataflow df,
+                              const MapperOptions& opt) {
   auto space = detail::make_mapspace(df, layer, arch);
   if (!space.ok()) return space.error();
   Mapspace& s = space.value();
@@ -593,41 +1650,95 @@ Result<MapperResult> search_one(const Layer& layer, const Arch& arch, Dataflow d
         if ((*k)[static_cast<int>(t)] && !arch.levels[lv].keeps[static_cast<int>(t)])
           return make_error(fmt::format("--fix: level '{}' cannot keep {}", arch.levels[lv].name,
                                         tensor_name(t)));
+      if (s.keeps[lv] != *k) s.keeps_pinned = true;
       s.keeps[lv] = *k;
     }
   }
-  Search proto(layer, arch, s, opt);
-  total.mapspace += proto.mapspace();
+  return space;
+}
+
+Status search_one(const Layer& layer, const Arch& arch, Dataflow df, const MapperOptions& opt,
+                  const detail::SearchTuning& tuning, MapperStats& total, Best& best) {
+  auto space = pinned_space(layer, arch, df, opt);
+  if (!space.ok()) return space.error();
+  const Shared sh(layer, arch, space.value(), opt, tuning.bounds);
+  total.mapspace += sh.mapspace;
   int threads = opt.threads > 0
                     ? opt.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::clamp(threads, 1, 64);
-  threads = std::min<int>(threads, static_cast<int>(std::max<std::size_t>(1, proto.top_options())));
-  std::vector<Best> bests(static_cast<std::size_t>(threads));
-  std::vector<MapperStats> stats(static_cast<std::size_t>(threads));
-  std::atomic<std::uint64_t> done{0};
-  const double top = static_cast<double>(proto.top_options());
-  std::function<void()> tick;
-  if (opt.progress) tick = [&] { opt.progress(static_cast<double>(done.load()) / top); };
-  {
-    std::vector<std::thread> pool;
-    std::vector<std::unique_ptr<Search>> searches;
-    for (int t = 0; t < threads; ++t)
-      searches.push_back(std::make_unique<Search>(layer, arch, s, opt));
-    for (int t = 1; t < threads; ++t)
-      pool.emplace_back([&, t] {
-        searches[static_cast<std::size_t>(t)]->run(t, threads, bests[static_cast<std::size_t>(t)],
-                                                   stats[static_cast<std::size_t>(t)], done, {});
-      });
-    searches[0]->run(0, threads, bests[0], stats[0], done, tick);
-    for (auto& th : pool) th.join();
+
+  // 1. The frontier.
+  std::vector<Node> nodes;
+  std::vector<std::unique_ptr<Worker>> workers;
+  workers.push_back(std::make_unique<Worker>(sh, Worker::Mode::Search));
+  MapperStats st;
+  workers[0]->frontier(nodes, st);
+  merge(total, st);
+  u128 accounted = static_cast<u128>(st.rejected_array) + st.rejected_capacity;
+  auto report = [&] {
+    if (opt.progress)
+      opt.progress(sh.mapspace == 0 ? 1.0
+                                    : std::min(1.0, static_cast<double>(accounted) /
+                                                        static_cast<double>(sh.mapspace)));
+  };
+  report();
+  threads = std::min<int>(threads, static_cast<int>(std::max<std::size_t>(1, nodes.size())));
+  for (int t = 1; t < threads; ++t)
+    workers.push_back(std::make_unique<Worker>(sh, Worker::Mode::Search));
+  Pool pool(threads - 1);
+
+  // 2. Best first, in chunks.
+  std::sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) {
+    return a.lb != b.lb ? a.lb < b.lb : a.seq < b.seq;
+  });
+  // Chunk boundaries do not depend on the thread count, so neither does any pruning decision.
+  std::size_t pos = 0, chunk = 2;
+  const std::size_t max_chunk = 128;
+  struct Out {
+    Best best;
+    MapperStats st;
+  };
+  std::vector<Out> outs;
+  while (pos < nodes.size()) {
+    if (opt.cancel != nullptr && opt.cancel->load(std::memory_order_relaxed)) {
+      total.optimal = false;
+      return Ok{};
+    }
+    const double bar = best.found ? best.key.objective : kInf;
+    if (nodes[pos].lb > bar) {
+      u128 rest = 0;
+      for (std::size_t k = pos; k < nodes.size(); ++k) rest += nodes[k].count;
+      add(total.pruned_by_bound, rest);
+      break;
+    }
+    const std::size_t end = std::min(nodes.size(), pos + chunk);
+    outs.assign(end - pos, Out{});
+    std::atomic<std::size_t> next{pos};
+    pool.run([&](int t) {
+      Worker& w = *workers[static_cast<std::size_t>(t)];
+      for (std::size_t k = next++; k < end; k = next++) {
+        Out& o = outs[k - pos];
+        if (nodes[k].lb > bar) {
+          add(o.st.pruned_by_bound, nodes[k].count);
+          continue;
+        }
+        w.stop = false;
+        w.process(nodes[k], bar, o.best, o.st);
+      }
+    });
+    for (Out& o : outs) {
+      merge(total, o.st);
+      accounted += static_cast<u128>(o.st.evaluated) + o.st.pruned_by_bound + o.st.rejected_array +
+                   o.st.rejected_capacity + o.st.rejected_dataflow + o.st.rejected_pinned;
+      best.take(o.best);
+    }
+    if (!total.optimal) return Ok{};
+    pos = end;
+    chunk = std::min(chunk * 2, max_chunk);
+    report();
   }
-  for (int t = 0; t < threads; ++t) {
-    merge(total, stats[static_cast<std::size_t>(t)]);
-    const Best& b = bests[static_cast<std::size_t>(t)];
-    if (b.found && (!best.found || b.key.better_than(best.key))) best = b;
-  }
-  return MapperResult{};
+  return Ok{};
 }
 
 std::string reasons(const MapperStats& s) {
@@ -715,7 +1826,10 @@ Status check_pins(const MappingPins& pins, const Arch& arch, const Mapping& m) {
   return Ok{};
 }
 
-Result<MapperResult> map_layer(const Layer& layer, const Arch& arch, const MapperOptions& opt) {
+namespace {
+
+Result<MapperResult> map_layer_impl(const Layer& layer, const Arch& arch, const MapperOptions& opt,
+                                    const detail::SearchTuning& tuning) {
   const auto start = std::chrono::steady_clock::now();
   if (auto st = arch.validate(); !st.ok()) return st.error();
   if (!opt.pins.empty() && static_cast<int>(opt.pins.levels.size()) != arch.num_levels())
@@ -731,7 +1845,7 @@ Result<MapperResult> map_layer(const Layer& layer, const Arch& arch, const Mappe
   int usable = 0;
   for (std::size_t i = 0; i < dfs.size(); ++i) {
     Best b;
-    auto r = search_one(layer, arch, dfs[i], opt, stats, b);
+    auto r = search_one(layer, arch, dfs[i], opt, tuning, stats, b);
     if (!r.ok()) {
       if (first_error.empty()) first_error = r.error().message;
       continue;
@@ -761,6 +1875,12 @@ Result<MapperResult> map_layer(const Layer& layer, const Arch& arch, const Mappe
   return r;
 }
 
+}  // namespace
+
+Result<MapperResult> map_layer(const Layer& layer, const Arch& arch, const MapperOptions& opt) {
+  return map_layer_impl(layer, arch, opt, detail::SearchTuning{});
+}
+
 Result<MapperStats> for_each_mapping(const Layer& layer, const Arch& arch, Dataflow dataflow,
                                      const std::function<bool(const Mapping&)>& visit) {
   if (dataflow == Dataflow::Free)
@@ -769,14 +1889,43 @@ Result<MapperStats> for_each_mapping(const Layer& layer, const Arch& arch, Dataf
   if (!space.ok()) return space.error();
   MapperOptions opt;
   opt.dataflow = dataflow;
-  Search search(layer, arch, space.value(), opt);
-  search.visit_ = &visit;
+  const Shared sh(layer, arch, space.value(), opt, false);
+  Worker w(sh, Worker::Mode::Visit);
+  w.visit = &visit;
   MapperStats stats;
-  stats.mapspace = search.mapspace();
-  Best best;
-  std::atomic<std::uint64_t> done{0};
-  search.run(0, 1, best, stats, done, {});
+  stats.mapspace = sh.mapspace;
+  w.run_all(stats);
   return stats;
 }
+
+namespace detail {
+
+Result<MapperResult> map_layer_tuned(const Layer& layer, const Arch& arch,
+                                     const MapperOptions& options, const SearchTuning& tuning) {
+  return map_layer_impl(layer, arch, options, tuning);
+}
+
+Result<BoundCheck> check_bounds(const Layer& layer, const Arch& arch, Dataflow dataflow,
+                                std::uint64_t max_mappings, std::uint64_t every) {
+  if (dataflow == Dataflow::Free)
+    return make_error("'free' is the union of the other mapspaces: check each of them");
+  if (auto st = arch.validate(); !st.ok()) return st.error();
+  auto space = make_mapspace(dataflow, layer, arch);
+  if (!space.ok()) return space.error();
+  MapperOptions opt;
+  opt.dataflow = dataflow;
+  const Shared sh(layer, arch, space.value(), opt, true);
+  if (!sh.use_bounds) return make_error("internal: bounds are off for this search");
+  Worker w(sh, Worker::Mode::Check);
+  BoundCheck c;
+  w.check = &c;
+  w.check_limit = max_mappings;
+  w.check_every = std::max<std::uint64_t>(1, every);
+  MapperStats stats;
+  w.run_all(stats);
+  return c;
+}
+
+}  // namespace detail
 
 }  // namespace erg

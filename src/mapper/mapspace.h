@@ -54,6 +54,9 @@ struct Mapspace {
   // Row stationary: M and C inner options carry the replica counts t and r in `x` (y = 1); the
   // search places them on the array by place_replicas() once both are chosen.
   bool rs_placement = false;
+  // Set by the mapper when --fix pins change some level's kept tensors: its mappings must then be
+  // checked against the dataflow's rules.
+  bool keeps_pinned = false;
   std::string description;  // one line, for reports
 };
 
