@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -304,6 +305,85 @@ TEST(Cli, EvaluateReadsWrittenLayerAndMappingFiles) {
                            "--mapping", dir.file("mapping.yaml")});
   ASSERT_EQ(rt.status, 0) << rt.err;
   EXPECT_NE(rt.out.find(loop_nest_string(layer, *arch, *mapping)), std::string::npos) << rt.out;
+}
+
+// What erg map prints, erg evaluate reads: the --out mapping file evaluates to the energy map
+// reported, and the mapspace statistics add up.
+TEST(Cli, MapWritesAMappingFileEvaluateReadsUnchanged) {
+  ScratchDir dir;
+  const auto rm = run_erg({"map", "conv3", "--network", "alexnet", "--arch", "eyeriss", "--out",
+                           dir.file("conv3.map.yaml"), "--format", "json"});
+  ASSERT_EQ(rm.status, 0) << rm.err;
+  const json m = json::parse(rm.out);
+  EXPECT_EQ(m["dataflow"], "rs");
+  EXPECT_EQ(m["objective"], "energy");
+  const json& st = m["mapper"];
+  EXPECT_TRUE(st["optimal"].get<bool>());
+  const std::uint64_t accounted = st["evaluated"].get<std::uint64_t>() +
+                                  st["pruned_by_bound"].get<std::uint64_t>() +
+                                  st["rejected"]["array"].get<std::uint64_t>() +
+                                  st["rejected"]["capacity"].get<std::uint64_t>() +
+                                  st["rejected"]["dataflow"].get<std::uint64_t>() +
+                                  st["rejected"]["pinned"].get<std::uint64_t>();
+  EXPECT_EQ(accounted, st["mapspace"].get<std::uint64_t>());
+  EXPECT_GT(st["evaluated"].get<std::uint64_t>(), 0u);
+
+  auto net = zoo_network("alexnet");
+  ASSERT_TRUE(net.ok());
+  write_file(dir.file("conv3.layer.yaml"), network_to_yaml(Network{"conv3", {net->layers.at(2)}}));
+  const auto re = run_erg({"evaluate", "--layer", dir.file("conv3.layer.yaml"), "--arch", "eyeriss",
+                           "--mapping", dir.file("conv3.map.yaml"), "--format", "json"});
+  ASSERT_EQ(re.status, 0) << re.err;
+  const json e = json::parse(re.out);
+  expect_close(e["energy"]["total"].get<double>(), m["energy"]["total"].get<double>(),
+               "evaluate of map's file");
+  expect_close(m["objective_value"].get<double>(), m["energy"]["total"].get<double>(),
+               "objective is the energy");
+
+  // A pin the optimum does not use: the result honours it and costs at least as much.
+  write_file(dir.file("pin.yaml"), "version: 1\nmapping:\n  - level: RF\n    temporal: [M: 1]\n");
+  const auto rp = run_erg({"map", "conv3", "--network", "alexnet", "--arch", "eyeriss", "--fix",
+                           dir.file("pin.yaml"), "--format", "json"});
+  ASSERT_EQ(rp.status, 0) << rp.err;
+  const json p = json::parse(rp.out);
+  EXPECT_GE(p["objective_value"].get<double>(), m["objective_value"].get<double>());
+  EXPECT_GT(p["mapper"]["rejected"]["pinned"].get<std::uint64_t>(), 0u);
+}
+
+TEST(Cli, CompareDataflowsJsonHasEveryDataflowPerLayerAndInTotal) {
+  const auto r = run_erg({"compare-dataflows", "lenet5", "--equal-area", "--format", "json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(r.out);
+  auto net = zoo_network("lenet5");
+  ASSERT_TRUE(net.ok());
+  ASSERT_EQ(j["layers"].size(), net->layers.size());
+  const std::vector<std::string> dfs = {"rs", "ws", "os_a", "os_b", "os_c", "nlr"};
+  std::map<std::string, double> sum;
+  for (std::size_t i = 0; i < net->layers.size(); ++i) {
+    const json& l = j["layers"][i];
+    EXPECT_EQ(l["name"], net->layers[i].name());
+    for (const std::string& df : dfs) {
+      const json& f = l["dataflows"][df];
+      for (const char* key : {"energy", "energy_per_mac", "dram_accesses_per_mac", "active_pes"})
+        EXPECT_TRUE(f.contains(key)) << df << " " << key;
+      expect_close(f["energy_per_mac"].get<double>() * static_cast<double>(net->layers[i].macs()),
+                   f["energy"].get<double>(), "energy per MAC");
+      EXPECT_GT(f["dram_accesses_per_mac"].get<double>(), 0.0);
+      sum[df] += f["energy"].get<double>();
+    }
+    EXPECT_DOUBLE_EQ(l["dataflows"]["rs"]["ratio_to_rs"].get<double>(), 1.0);
+  }
+  for (const std::string& df : dfs)
+    expect_close(j["total"]["dataflows"][df]["energy"].get<double>(), sum[df], "total " + df);
+  // Equal area: the storage table of reference §4 at 256 PEs.
+  EXPECT_EQ(j["storage"]["rs"]["rf_words_per_pe"], 256);
+  EXPECT_EQ(j["storage"]["rs"]["buffer_bytes"], 128 * 1024);
+  EXPECT_EQ(j["storage"]["ws"]["buffer_bytes"], 334 * 1024);
+  EXPECT_EQ(j["storage"]["nlr"]["rf_words_per_pe"], 0);
+
+  const auto bad = run_erg({"compare-dataflows", "lenet5", "--pes", "300"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--pes"), std::string::npos) << bad.err;
 }
 
 }  // namespace
