@@ -141,13 +141,15 @@ u128 factorial(int n) {
 
 // Counts of mappings by (non-unit loops of a permuted buffer order, non-unit loops of a permuted
 // off-chip order). An axis whose order is fixed is not tracked (its loops add one order each).
+// Only the cells [0, nb) × [0, nd) of the axes' tracked extents are meaningful (and initialised).
 struct Hist {
   static constexpr int kMax = kNumDims + 1;
-  std::array<u128, kMax * kMax> c{};
+  std::array<u128, kMax * kMax> c;
   u128& at(int b, int d) { return c[static_cast<std::size_t>(b * kMax + d)]; }
   u128 at(int b, int d) const { return c[static_cast<std::size_t>(b * kMax + d)]; }
   static Hist unit() {
     Hist h;
+    h.c.fill(0);
     h.at(0, 0) = 1;
     return h;
   }
@@ -159,6 +161,12 @@ using Bits4 = std::array<u128, 4>;  // index b*2+d
 // nb, nd: the tracked extent of each axis (1 when that order is fixed).
 Hist convolve(const Hist& h, const Bits4& o, int nb, int nd) {
   Hist r;
+  if (nb == 1 && nd == 1) {  // fixed orders: a plain count
+    r.at(0, 0) = h.at(0, 0) * o[0];
+    return r;
+  }
+  for (int b = 0; b < nb; ++b)
+    for (int d = 0; d < nd; ++d) r.at(b, d) = 0;
   for (int b = 0; b < nb; ++b)
     for (int d = 0; d < nd; ++d) {
       const u128 v = h.at(b, d);
@@ -223,6 +231,20 @@ class Capacity {
            const std::vector<std::array<bool, kNumTensors>>& keeps)
       : layer_(layer), bound_(layer.bounds()) {
     for (Tensor t : kAllTensors) bits_[static_cast<int>(t)] = layer.format(t).bits;
+    // 64-bit arithmetic is exact when every tile's bits stay below 2^62: a tile is at most its
+    // tensor (extents clipped to the bounds, rows and columns to the ifmap).
+    {
+      auto cap = [](u128 v) { return v < (u128{1} << 62); };
+      u128 b[kNumDims];
+      for (int d = 0; d < kNumDims; ++d) b[d] = static_cast<u128>(bound_[d]);
+      auto B = [&](Dim d) { return b[di(d)]; };
+      const u128 rows = static_cast<u128>(layer.in_h()), cols = static_cast<u128>(layer.in_w());
+      const u128 e[kNumTensors] = {B(Dim::G) * B(Dim::M) * B(Dim::C) * B(Dim::R) * B(Dim::S),
+                                   B(Dim::N) * B(Dim::G) * B(Dim::C) * rows * cols,
+                                   B(Dim::N) * B(Dim::G) * B(Dim::M) * B(Dim::P) * B(Dim::Q)};
+      small_ = true;
+      for (int t = 0; t < kNumTensors; ++t) small_ = small_ && cap(e[t] * 64);
+    }
     for (int lv = 0; lv < arch.num_levels() && lv < kMaxLevels; ++lv) {
       const StorageLevel& st = arch.levels[lv];
       Lv& l = lv_[lv];
@@ -231,6 +253,9 @@ class Capacity {
       l.capacity = st.capacity;
       l.per = st.capacity_per_tensor;
       l.word_bits = static_cast<std::uint64_t>(st.word_bits);
+      l.shift = -1;
+      for (int k = 0; k < 7; ++k)
+        if (l.word_bits == (std::uint64_t{1} << k)) l.shift = k;
       l.keeps = keeps[static_cast<std::size_t>(lv)];
     }
   }
@@ -238,6 +263,7 @@ class Capacity {
   bool fits(int level, const std::array<std::int64_t, kNumDims>& ext_in) const {
     const Lv& l = lv_[level];
     if (l.unbounded) return true;
+    if (small_) return fits64(l, ext_in);
     std::array<std::int64_t, kNumDims> e;
     for (int d = 0; d < kNumDims; ++d) e[d] = std::min(ext_in[d], bound_[d]);
     auto x = [&](Dim d) { return static_cast<u128>(e[di(d)]); };
@@ -274,8 +300,48 @@ class Capacity {
     std::uint64_t capacity = 0;
     std::array<std::uint64_t, kNumTensors> per{};
     std::uint64_t word_bits = 16;
+    int shift = -1;  // log2(word_bits) when a power of two
     std::array<bool, kNumTensors> keeps{};
   };
+
+  // fits() in 64 bits (small_: no product overflows).
+  bool fits64(const Lv& l, const std::array<std::int64_t, kNumDims>& ext_in) const {
+    using u64 = std::uint64_t;
+    u64 e[kNumDims];
+    for (int d = 0; d < kNumDims; ++d)
+      e[d] = static_cast<u64>(ext_in[d] < bound_[d] ? ext_in[d] : bound_[d]);
+    auto x = [&](Dim d) { return e[di(d)]; };
+    u64 sum = 0;
+    for (int t = 0; t < kNumTensors; ++t) {
+      if (!l.keeps[t]) continue;
+      u64 elems;
+      if (t == 0) {
+        elems = x(Dim::G) * x(Dim::M) * x(Dim::C) * x(Dim::R) * x(Dim::S);
+      } else if (t == 1) {
+        const u64 rows = static_cast<u64>(std::min<std::int64_t>(
+            layer_.in_h(),
+            span(static_cast<std::int64_t>(x(Dim::P)), static_cast<std::int64_t>(x(Dim::R)),
+                 layer_.stride_h(), layer_.dilation_h())));
+        const u64 cols = static_cast<u64>(std::min<std::int64_t>(
+            layer_.in_w(),
+            span(static_cast<std::int64_t>(x(Dim::Q)), static_cast<std::int64_t>(x(Dim::S)),
+                 layer_.stride_w(), layer_.dilation_w())));
+        elems = x(Dim::N) * x(Dim::G) * x(Dim::C) * rows * cols;
+      } else {
+        elems = x(Dim::N) * x(Dim::G) * x(Dim::M) * x(Dim::P) * x(Dim::Q);
+      }
+      const u64 bits = elems * static_cast<u64>(bits_[t]);
+      const u64 words = l.shift >= 0 ? (bits + l.word_bits - 1) >> l.shift
+                                     : (bits + l.word_bits - 1) / l.word_bits;
+      if (l.partitioned) {
+        if (l.per[t] > 0 && words > l.per[t]) return false;
+      } else {
+        sum += words;
+      }
+    }
+    return l.partitioned || sum <= l.capacity;
+  }
+  bool small_ = false;
   const Layer& layer_;
   std::array<std::int64_t, kNumDims> bound_;
   std::array<int, kNumTensors> bits_{};
@@ -985,6 +1051,31 @@ class Shared {
     }
     mac_hop_energy = arch.compute.hop_energy * layer.format(Tensor::Outputs).bits / ref;
     keeps_pinned = s.keeps_pinned;
+    for (Tensor t : kAllTensors)
+      for (const detail::Group& g : detail::groups_for(layer, t))
+        if (g.kind == detail::GroupKind::Single) single[static_cast<int>(t)][di(g.d0)] = true;
+    for (int lv = 0; lv < s.levels; ++lv) {
+      has_bandwidth = has_bandwidth || arch.levels[lv].bandwidth > 0;
+      instances[static_cast<std::size_t>(lv)] = static_cast<double>(arch.instances(lv));
+    }
+    for (Dim d : kAllDims) {
+      const auto& ds = s.dims[di(d)];
+      auto& v = dfac[di(d)];
+      v.resize(ds.inner.size());
+      for (std::size_t o = 0; o < ds.inner.size(); ++o) {
+        const auto& in = ds.inner[o];
+        for (std::int64_t b : ds.buffer[o])
+          v[o].push_back(ceil_div(layer.dim(d), in.pe * in.y * in.x * b));
+      }
+    }
+    // The evaluation cache packs (inner option, buffer factor index, Y factor) in 64 bits.
+    cache_ok = s.levels <= 16 && s.rows < (1 << 24);
+    for (Dim d : kAllDims) {
+      const auto& ds = s.dims[di(d)];
+      if (ds.inner.size() >= (std::size_t{1} << 28)) cache_ok = false;
+      for (const auto& b : ds.buffer)
+        if (b.size() >= (std::size_t{1} << 12)) cache_ok = false;
+    }
     use_bounds = bounds && !pinned && arch.num_levels() <= 16;
     if (use_bounds)
       bound = std::make_unique<Bound>(layer, arch, s, cap, scale, compute_energy, mac_hop_energy);
@@ -1023,6 +1114,11 @@ class Shared {
   double compute_energy = 0, mac_hop_energy = 0;
   std::array<std::array<double, kNumTensors>, 16> scale{};
   std::unique_ptr<Bound> bound;
+  std::array<std::array<bool, kNumDims>, kNumTensors> single{};  // Single groups per tensor
+  // dfac[d][o][k]: the off-chip factor ⌈D / (PE·Y·X·B)⌉ of option o with its k-th buffer factor.
+  std::array<std::vector<std::vector<std::int64_t>>, kNumDims> dfac;
+  bool cache_ok = false, has_bandwidth = false;
+  std::array<double, 16> instances{};
 
  private:
   std::size_t bits_index(Dim d, const detail::InnerOption& in, std::int64_t b) const {
@@ -1040,14 +1136,14 @@ class Shared {
     for (int j = kNumDims - 1; j >= 0; --j)
       p.suffix[j] = convolve(p.suffix[j + 1], full_bits[di(order[j])], nb, nd);
     for (int j = 0; j <= kNumDims; ++j)
-      for (int a = 0; a < Hist::kMax * Hist::kMax; ++a) {
-        const int b0 = a / Hist::kMax, d0 = a % Hist::kMax;
-        u128 w = 0;
-        for (int b2 = 0; b0 + b2 < Hist::kMax; ++b2)
-          for (int d2 = 0; d0 + d2 < Hist::kMax; ++d2)
-            if (p.suffix[j].at(b2, d2)) w += p.suffix[j].at(b2, d2) * weight[b0 + b2][d0 + d2];
-        p.suffix_weight[j][static_cast<std::size_t>(a)] = w;
-      }
+      for (int b0 = 0; b0 < nb; ++b0)
+        for (int d0 = 0; d0 < nd; ++d0) {
+          u128 w = 0;
+          for (int b2 = 0; b0 + b2 < nb; ++b2)
+            for (int d2 = 0; d0 + d2 < nd; ++d2)
+              if (p.suffix[j].at(b2, d2)) w += p.suffix[j].at(b2, d2) * weight[b0 + b2][d0 + d2];
+          p.suffix_weight[j][static_cast<std::size_t>(b0 * Hist::kMax + d0)] = w;
+        }
   }
 };
 
@@ -1061,11 +1157,96 @@ struct Node {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Per-tensor evaluation cache. A tensor's counts depend on the mapping only through the nest as
+// that tensor sees it (fast_counts.h, tensor_key): the levels and kinds of the non-unit loops, the
+// factors of its non-Single dimensions' loops. Within one search the key below determines that:
+// per dimension, for a non-Single one its inner option, buffer factor and Y factor (which give
+// all five slot factors: the X factor is the option's replicas over Y for rs, the option's X
+// otherwise), for a Single one which of its five slots are non-unit; plus the order index (which,
+// with the non-unit loops, gives every loop's position). The value is the tensor's energy and its
+// words per level (reads + writes + updates, for bandwidth-bound cycles).
+
+class EvalCache {
+ public:
+  static constexpr int kKey = kNumDims + 1;
+
+  EvalCache(int log2_slots, int levels)
+      : mask_((std::size_t{1} << log2_slots) - 1),
+        levels_(levels),
+        hashes_(mask_ + 1),
+        slots_(mask_ + 1),
+        words_((mask_ + 1) * static_cast<std::size_t>(levels)) {}
+
+  static std::uint64_t hash(const std::uint64_t* key) {
+    std::uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < kKey; ++i) {
+      h ^= key[i] + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
+      h *= 0xD6E8FEB86659FD93ull;
+    }
+    h ^= h >> 29;
+    return h | 1;
+  }
+
+  // The slot holding the key, or -1. The previous key found is checked first: a search often
+  // looks a tensor up with the same key many times in a row.
+  long find(const std::uint64_t* key) {
+    if (last_ >= 0 && same(key, slots_[static_cast<std::size_t>(last_)].key.data())) return last_;
+    const std::uint64_t h = hash(key);
+    hash_ = h;
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (hashes_[i] == 0) return -1;
+      if (hashes_[i] == h && same(key, slots_[i].key.data())) return last_ = static_cast<long>(i);
+    }
+  }
+
+  // A slot for the key of the last find that failed (the cache is emptied first when 3/4 full).
+  long insert(const std::uint64_t* key) {
+    if (4 * (count_ + 1) > 3 * hashes_.size()) {
+      std::fill(hashes_.begin(), hashes_.end(), 0);
+      count_ = 0;
+    }
+    std::size_t i = hash_ & mask_;
+    while (hashes_[i] != 0) i = (i + 1) & mask_;
+    hashes_[i] = hash_;
+    std::copy(key, key + kKey, slots_[i].key.begin());
+    ++count_;
+    return last_ = static_cast<long>(i);
+  }
+
+  static bool same(const std::uint64_t* a, const std::uint64_t* b) {
+    std::uint64_t diff = 0;
+    for (int i = 0; i < kKey; ++i) diff |= a[i] ^ b[i];
+    return diff == 0;
+  }
+
+  double& energy(long slot) { return slots_[static_cast<std::size_t>(slot)].energy; }
+  std::uint64_t* words(long slot) {
+    return &words_[static_cast<std::size_t>(slot) * static_cast<std::size_t>(levels_)];
+  }
+
+ private:
+  struct Slot {
+    std::array<std::uint64_t, kKey> key{};
+    double energy = 0;
+  };
+  std::size_t mask_;
+  int levels_;
+  std::vector<std::uint64_t> hashes_;  // 0 = empty
+  std::vector<Slot> slots_;
+  std::vector<std::uint64_t> words_;
+  std::size_t count_ = 0;
+  long last_ = -1;
+  std::uint64_t hash_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
 // One thread's search machinery.
 
 class Worker {
  public:
-  enum class Mode { Visit, Search, Check };
+  // Visit: for_each_mapping. Search: the frontier and its nodes (search order). Plain: every
+  // mapping that fits, evaluated, in canonical order (no bounds). Check: check_bounds.
+  enum class Mode { Visit, Search, Plain, Check };
 
   Worker(const Shared& sh, Mode mode)
       : sh_(sh),
@@ -1073,6 +1254,11 @@ class Worker {
         mode_(mode),
         plan_(mode == Mode::Search ? sh.search_plan : sh.canon_plan) {
     if (mode != Mode::Visit) counter_ = std::make_unique<detail::FastCounter>(sh.layer, sh.arch);
+    use_cache_ = (mode == Mode::Search || mode == Mode::Plain) && sh.cache_ok && !sh.pinned;
+    if (use_cache_)
+      for (int t = 0; t < kNumTensors; ++t)
+        cache_[static_cast<std::size_t>(t)] =
+            std::make_unique<EvalCache>(mode == Mode::Plain ? 14 : 11, sh.s.levels);
   }
 
   // Every mapping, in canonical order (visit, or check the bounds).
@@ -1081,6 +1267,26 @@ class Worker {
     stop_depth_ = kNumDims;
     threshold_ = kInf;
     enumerate_inner(0, Hist::unit());
+  }
+
+  // Plain mode: the mappings under the top-level options i with i % stride == offset.
+  void run_plain(int offset, int stride, Best& best, MapperStats& st,
+                 std::atomic<std::uint64_t>& done, const std::function<void()>& tick) {
+    st_ = &st;
+    best_ = &best;
+    stop_depth_ = kNumDims;
+    threshold_ = kInf;
+    const std::size_t n = s_.dims[di(plan_.order[0])].inner.size();
+    for (std::size_t i = static_cast<std::size_t>(offset); i < n;
+         i += static_cast<std::size_t>(stride)) {
+      if (stop) break;
+      top_lo_ = i;
+      top_hi_ = i + 1;
+      enumerate_inner(0, Hist::unit());
+      done.fetch_add(1, std::memory_order_relaxed);
+      if (tick) tick();
+    }
+    best_ = nullptr;
   }
 
   // The frontier nodes, in enumeration order, with their bounds.
@@ -1151,8 +1357,8 @@ class Worker {
     }
     const Dim d = plan_.order[j];
     const auto& opts = s_.dims[di(d)].inner;
-    const std::size_t n = opts.size();
-    std::size_t i = 0;
+    const std::size_t n = j == 0 ? std::min(top_hi_, opts.size()) : opts.size();
+    std::size_t i = j == 0 ? top_lo_ : 0;
     const std::int64_t rows = s_.rows, cols = s_.cols;
     while (i < n) {
       const auto& in = opts[i];
@@ -1208,7 +1414,14 @@ class Worker {
     if (s_.rs_placement) {
       const std::int64_t r = placed_[di(Dim::C)][1], t = placed_[di(Dim::M)][1];
       const std::int64_t set_rows = placed_[di(Dim::R)][0];
-      const detail::Placement pl = detail::place_replicas(r, t, set_rows, s_.rows);
+      PlaceEntry& pe = place_memo_[static_cast<std::size_t>(
+          (static_cast<std::uint64_t>(r) * 0x9E3779B1u +
+           static_cast<std::uint64_t>(t) * 0x85EBCA77u + static_cast<std::uint64_t>(set_rows)) >>
+              7 &
+          511)];
+      if (pe.r != r || pe.t != t || pe.h != set_rows)
+        pe = {r, t, set_rows, detail::place_replicas(r, t, set_rows, s_.rows)};
+      const detail::Placement pl = pe.p;
       placed_[di(Dim::C)] = {pl.ry, pl.rx};
       placed_[di(Dim::M)] = {pl.ty, pl.tx};
       std::int64_t cols = 1, rows = 1;
@@ -1221,7 +1434,7 @@ class Worker {
         return;
       }
     }
-    if (mode_ == Mode::Search) {
+    if (mode_ == Mode::Search || mode_ == Mode::Plain) {
       if (cancelled()) {
         stop = true;
         st_->optimal = false;
@@ -1236,8 +1449,54 @@ class Worker {
     // Every tuple below either reaches leaf() (which accounts for its orders) or fails the buffer
     // capacity: the latter are the difference.
     reached_ = 0;
-    choose_buffer(0);
+    if (mode_ == Mode::Visit || mode_ == Mode::Check) {
+      choose_buffer(0);  // canonical order (for_each_mapping's order)
+    } else if (s_.buf <= 0 || sh_.cap.fits(s_.buf, buf_ext_)) {
+      // Any order visits the same tuples (each is keyed by its indices). Dimensions with one
+      // buffer factor first, the one with the most last.
+      int m = 0;
+      for (int d = 0; d < kNumDims; ++d) buf_order_[m++] = d;
+      std::stable_sort(buf_order_.begin(), buf_order_.end(), [&](int a, int b) {
+        return s_.dims[a].buffer[static_cast<std::size_t>(tuple_.inner[a])].size() <
+               s_.dims[b].buffer[static_cast<std::size_t>(tuple_.inner[b])].size();
+      });
+      choose_buffer_fast(0);
+    }
     add(st_->rejected_capacity, total - reached_);
+  }
+
+  // REQUIRES: the buffer tile with the factors chosen so far (the others at 1) fits.
+  void choose_buffer_fast(int j) {
+    if (j == kNumDims) {
+      leaf();
+      return;
+    }
+    const int d = buf_order_[static_cast<std::size_t>(j)];
+    const auto& opts = s_.dims[d].buffer[static_cast<std::size_t>(tuple_.inner[d])];
+    const std::int64_t base = buf_ext_[d];
+    std::size_t n = opts.size();
+    if (s_.buf > 0) {
+      // The factors that fit form a prefix of the (ascending) list: find its end. A factor of 1
+      // leaves the tile as it is, which fits.
+      std::size_t lo = 0, hi = n;  // opts[0, lo) fit; opts[hi, n) do not
+      if (opts[0] == 1) lo = 1;
+      while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        buf_ext_[d] = base * opts[mid];
+        if (sh_.cap.fits(s_.buf, buf_ext_))
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
+      n = lo;
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      tuple_.buf[d] = static_cast<int>(k);
+      buf_ext_[d] = base * opts[k];
+      choose_buffer_fast(j + 1);
+      if (stop) break;
+    }
+    buf_ext_[d] = base;
   }
 
   // A bound on every mapping of the current inner tuple: the minimum, over the classes of buffer
@@ -1313,16 +1572,15 @@ class Worker {
     // Factors per dimension and slot.
     std::array<std::array<std::int64_t, 5>, kNumDims> f{};
     u128 cycles = 1;
-    for (Dim d : kAllDims) {
-      const auto& in = s_.dims[di(d)].inner[static_cast<std::size_t>(tuple_.inner[di(d)])];
-      const std::int64_t b = s_.dims[di(d)].buffer[static_cast<std::size_t>(tuple_.inner[di(d)])]
-                                                  [static_cast<std::size_t>(tuple_.buf[di(d)])];
-      auto& x = f[di(d)];
-      x[kPE] = in.pe;
-      x[kY] = placed_[di(d)][0];
-      x[kX] = placed_[di(d)][1];
-      x[kB] = b;
-      x[kD] = ceil_div(sh_.layer.dim(d), in.pe * in.y * in.x * b);
+    for (int d = 0; d < kNumDims; ++d) {
+      const auto o = static_cast<std::size_t>(tuple_.inner[d]);
+      const auto k = static_cast<std::size_t>(tuple_.buf[d]);
+      auto& x = f[static_cast<std::size_t>(d)];
+      x[kPE] = s_.dims[d].inner[o].pe;
+      x[kY] = placed_[d][0];
+      x[kX] = placed_[d][1];
+      x[kB] = s_.dims[d].buffer[o][k];
+      x[kD] = sh_.dfac[d][o][k];
       cycles *= static_cast<u128>(x[kPE] * x[kB] * x[kD]);
     }
     // Loop lists.
@@ -1337,9 +1595,11 @@ class Worker {
     reached_ += orders;
     std::uint64_t active = 1;
     for (Dim d : kAllDims) active *= static_cast<std::uint64_t>(f[di(d)][kY] * f[di(d)][kX]);
-    // Bound for the whole tuple: when it has several orders, or cycles matter (its compute
-    // cycles are exact here and never exceed the cycles).
-    if (mode_ == Mode::Search && sh_.use_bounds && threshold_ < kInf) {
+    // Bound for the whole tuple, when it covers several orders or cycles matter (its compute
+    // cycles are exact here and never exceed the cycles). A single order's energy is as cheap
+    // to evaluate as to bound.
+    if (mode_ == Mode::Search && sh_.use_bounds && threshold_ < kInf &&
+        (orders > 1 || sh_.opt.objective != Objective::Energy)) {
       Know k;
       for (int d = 0; d < kNumDims; ++d) k[d] = {tuple_.inner[d], tuple_.buf[d], tuple_.buf[d]};
       if (!prep_valid_) {
@@ -1358,17 +1618,25 @@ class Worker {
         return;
       }
     }
-    std::sort(bperm_.begin(), bperm_.end(), [&](Dim a, Dim b) {
-      return index_in(s_.b_permuted, a) < index_in(s_.b_permuted, b);
-    });
+    if (use_cache_) {
+      // Per dimension: the key word when the dimension is Single for a tensor (which slots are
+      // non-unit), and when it is not (inner option, buffer factor index, Y factor).
+      for (int d = 0; d < kNumDims; ++d) {
+        const auto& x = f[static_cast<std::size_t>(d)];
+        key_single_[d] = (x[kPE] > 1 ? 1u : 0u) | (x[kY] > 1 ? 2u : 0u) | (x[kX] > 1 ? 4u : 0u) |
+                         (x[kB] > 1 ? 8u : 0u) | (x[kD] > 1 ? 16u : 0u);
+        key_other_[d] = static_cast<std::uint64_t>(tuple_.inner[d]) << 36 |
+                        static_cast<std::uint64_t>(tuple_.buf[d]) << 24 |
+                        static_cast<std::uint64_t>(x[kY]);
+      }
+    }
+    // The lists were built in their listed order: the first permutation of each.
     int order_index = 0;
     std::vector<Dim>& bp = bperm_;
     do {
       std::vector<Dim>& dp = dlist_;
-      std::sort(dp.begin(), dp.end(),
-                [&](Dim a, Dim b) { return index_in(s_.d_dims, a) < index_in(s_.d_dims, b); });
       do {
-        evaluate_order(f, bp, dp, active, order_index++);
+        evaluate_order(f, bp, dp, active, order_index++, cycles);
         if (stop) return;
       } while (s_.d_permute && std::next_permutation(dp.begin(), dp.end(), [&](Dim a, Dim b) {
                  return index_in(s_.d_dims, a) < index_in(s_.d_dims, b);
@@ -1416,9 +1684,113 @@ class Worker {
     return m;
   }
 
+  // Energy and cycles from the per-tensor cache; false (nothing computed) on a miss.
+  bool cached(int order_index, u128 compute_cycles, double& energy, std::uint64_t& cycles) {
+    double e = sh_.compute_energy;
+    std::array<std::uint64_t, kNumDims + 1> key;
+    key[kNumDims] = static_cast<std::uint64_t>(order_index);
+    for (int t = 0; t < kNumTensors; ++t) {
+      for (int d = 0; d < kNumDims; ++d)
+        key[static_cast<std::size_t>(d)] = sh_.single[t][d] ? key_single_[d] : key_other_[d];
+      const long slot = cache_[static_cast<std::size_t>(t)]->find(key.data());
+      if (slot < 0) {
+        missed_ = t;
+        return false;
+      }
+      slots_[t] = slot;
+      e += cache_[static_cast<std::size_t>(t)]->energy(slot);
+    }
+    energy = e;
+    cycles = cycles_from(compute_cycles);
+    return true;
+  }
+
+  // cycles_of, from the cached words (the same sums in the same order).
+  std::uint64_t cycles_from(u128 compute_cycles) {
+    std::uint64_t cycles = saturate(compute_cycles);
+    if (!sh_.has_bandwidth) return cycles;
+    for (int lv = 0; lv < s_.levels; ++lv) {
+      const StorageLevel& st = sh_.arch.levels[lv];
+      if (st.bandwidth <= 0) continue;
+      double words = 0;
+      for (int t = 0; t < kNumTensors; ++t)
+        words += static_cast<double>(cache_[static_cast<std::size_t>(t)]->words(slots_[t])[lv]);
+      const double per = words / sh_.instances[static_cast<std::size_t>(lv)];
+      cycles = std::max<std::uint64_t>(cycles,
+                                       static_cast<std::uint64_t>(std::ceil(per / st.bandwidth)));
+    }
+    return cycles;
+  }
+
+  // Stores the counts just computed for the tensors from the first miss on (the earlier ones hit).
+  void fill_cache(int order_index) {
+    std::array<std::uint64_t, kNumDims + 1> key;
+    key[kNumDims] = static_cast<std::uint64_t>(order_index);
+    for (int t = missed_; t < kNumTensors; ++t) {
+      EvalCache& c = *cache_[static_cast<std::size_t>(t)];
+      for (int d = 0; d < kNumDims; ++d)
+        key[static_cast<std::size_t>(d)] = sh_.single[t][d] ? key_single_[d] : key_other_[d];
+      long slot = t == missed_ ? -1 : c.find(key.data());
+      if (slot >= 0) {
+        slots_[t] = slot;
+        continue;
+      }
+      slot = c.insert(key.data());
+      slots_[t] = slot;
+      double e = 0;
+      std::uint64_t* w = c.words(slot);
+      for (int lv = 0; lv < s_.levels; ++lv) {
+        const StorageLevel& st = sh_.arch.levels[lv];
+        const TensorAccess& a = counts_.levels[lv].tensor[t];
+        e += sh_.scale[lv][t] * (static_cast<double>(a.reads) * st.read_energy +
+                                 static_cast<double>(a.writes) * st.write_energy +
+                                 static_cast<double>(a.updates) * st.update_energy +
+                                 static_cast<double>(a.hops) * st.hop_energy);
+        w[lv] = a.reads + a.writes + a.updates;
+      }
+      // Only the outputs reduce psums between MAC units (fast_counts.cpp).
+      if (kAllTensors[t] == Tensor::Outputs)
+        e += static_cast<double>(counts_.mac_hops) * sh_.mac_hop_energy;
+      c.energy(slot) = e;
+    }
+  }
+
+  void make_nest(const std::array<std::array<std::int64_t, 5>, kNumDims>& f,
+                 const std::vector<Dim>& bp, const std::vector<Dim>& dp) {
+    if (s_.buf > 0 && !s_.b_permute) {
+      // Fixed buffer order: the non-unit loops of b_permuted in the listed order.
+      fixed_b_.clear();
+      for (Dim d : s_.b_permuted)
+        if (f[di(d)][kB] > 1) fixed_b_.push_back(d);
+      build_nest(f, fixed_b_, dp);
+    } else {
+      build_nest(f, bp, dp);
+    }
+  }
+
   void evaluate_order(const std::array<std::array<std::int64_t, 5>, kNumDims>& f,
                       const std::vector<Dim>& bp, const std::vector<Dim>& dp, std::uint64_t active,
-                      int order_index) {
+                      int order_index, u128 compute_cycles) {
+    if (use_cache_) {
+      double energy;
+      std::uint64_t cycles;
+      bool nest_built = false;
+      if (!cached(order_index, compute_cycles, energy, cycles)) {
+        make_nest(f, bp, dp);
+        nest_built = true;
+        counter_->count(nest_, counts_);
+        fill_cache(order_index);
+        energy = sh_.compute_energy;
+        for (int t = 0; t < kNumTensors; ++t)
+          energy += cache_[static_cast<std::size_t>(t)]->energy(slots_[t]);
+        cycles = cycles_from(compute_cycles);
+      }
+      ++st_->evaluated;
+      consider(energy, cycles, active, order_index, [&] {
+        if (!nest_built) make_nest(f, bp, dp);
+      });
+      return;
+    }
     if (s_.buf > 0 && !s_.b_permute) {
       // Fixed buffer order: the non-unit loops of b_permuted in the listed order.
       fixed_b_.clear();
@@ -1454,6 +1826,13 @@ class Worker {
       check_mapping(energy, cycles);
       return;
     }
+    consider(energy, cycles, active, order_index, [] {});
+  }
+
+  // A mapping evaluated: the best so far? `nest` builds nest_ if it is not this mapping's yet.
+  template <class F>
+  void consider(double energy, std::uint64_t cycles, std::uint64_t active, int order_index,
+                const F& nest) {
     double obj = energy;
     if (sh_.opt.objective == Objective::Delay) obj = static_cast<double>(cycles);
     if (sh_.opt.objective == Objective::EDP) obj = energy * static_cast<double>(cycles);
@@ -1469,6 +1848,7 @@ class Worker {
     }
     k.pos[2 * kNumDims] = order_index;
     if (!best_->found || k.better_than(best_->key)) {
+      nest();
       best_->found = true;
       best_->key = k;
       best_->mapping = to_mapping();
@@ -1558,6 +1938,14 @@ class Worker {
   MapperStats* st_ = nullptr;
   double threshold_ = kInf;
   u128 reached_ = 0;
+  std::size_t top_lo_ = 0, top_hi_ = ~std::size_t{0};  // the top-level options to enumerate
+  std::array<int, kNumDims> buf_order_{};
+  // place_replicas, memoised by (r, t, set rows).
+  struct PlaceEntry {
+    std::int64_t r = -1, t = -1, h = -1;
+    detail::Placement p;
+  };
+  std::array<PlaceEntry, 512> place_memo_{};
   std::uint64_t check_seen_ = 0;
 
   Tuple tuple_;
@@ -1571,6 +1959,11 @@ class Worker {
   detail::Nest nest_;
   Counts counts_;
   std::unique_ptr<detail::FastCounter> counter_;
+  bool use_cache_ = false;
+  std::array<std::unique_ptr<EvalCache>, kNumTensors> cache_;
+  std::array<std::uint64_t, kNumDims> key_single_{}, key_other_{};
+  std::array<long, kNumTensors> slots_{};
+  int missed_ = 0;           // the first tensor the cache missed
   Bound::Prep prep_;         // the current inner tuple's, when prep_valid_
   bool prep_valid_ = false;  // reset at each inner tuple
 };
@@ -1667,6 +2060,37 @@ Status search_one(const Layer& layer, const Arch& arch, Dataflow df, const Mappe
                     ? opt.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::clamp(threads, 1, 64);
+
+  if (!sh.use_bounds) {
+    // No bounds: every mapping that fits is evaluated, in canonical order, the top-level options
+    // dealt round-robin to the threads; nothing depends on timing.
+    const std::size_t top = sh.s.dims[di(sh.canon_plan.order[0])].inner.size();
+    threads = std::min<int>(threads, static_cast<int>(std::max<std::size_t>(1, top)));
+    std::vector<Best> bests(static_cast<std::size_t>(threads));
+    std::vector<MapperStats> stats(static_cast<std::size_t>(threads));
+    std::atomic<std::uint64_t> done{0};
+    std::function<void()> tick;
+    if (opt.progress)
+      tick = [&] { opt.progress(static_cast<double>(done.load()) / static_cast<double>(top)); };
+    std::vector<std::unique_ptr<Worker>> ws;
+    for (int t = 0; t < threads; ++t)
+      ws.push_back(std::make_unique<Worker>(sh, Worker::Mode::Plain));
+    {
+      std::vector<std::thread> pool;
+      for (int t = 1; t < threads; ++t)
+        pool.emplace_back([&, t] {
+          const auto k = static_cast<std::size_t>(t);
+          ws[k]->run_plain(t, threads, bests[k], stats[k], done, {});
+        });
+      ws[0]->run_plain(0, threads, bests[0], stats[0], done, tick);
+      for (auto& th : pool) th.join();
+    }
+    for (int t = 0; t < threads; ++t) {
+      merge(total, stats[static_cast<std::size_t>(t)]);
+      best.take(bests[static_cast<std::size_t>(t)]);
+    }
+    return Ok{};
+  }
 
   // 1. The frontier.
   std::vector<Node> nodes;
