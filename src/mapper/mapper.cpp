@@ -1027,6 +1027,16 @@ class Shared {
       return s.dims[di(a)].inner.size() > s.dims[di(b)].inner.size();
     });
     make_plan(canon, canon_plan);
+    // Plain (unbounded) order: the canonical first dimension (its options are dealt to the
+    // threads), then those with one inner option (their PE factors then count in every capacity
+    // check), then the others in canonical order (the most options outermost: consecutive
+    // mappings then share most tensors' views).
+    {
+      std::vector<Dim> plain = canon;
+      std::stable_partition(plain.begin() + 1, plain.end(),
+                            [&](Dim d) { return s.dims[di(d)].inner.size() == 1; });
+      make_plan(plain, plain_plan);
+    }
     // Search order: fewest options first, so that the frontier (all but the last) is small; for
     // rs, M last: its options change only the inputs' bound terms, while C's fix the outputs'
     // (psum passes) exactly, so the frontier's bound is tightest without M.
@@ -1109,7 +1119,7 @@ class Shared {
   std::array<std::vector<Bits4>, kNumDims> inner_bits, cum_bits;
   std::array<Bits4, kNumDims> full_bits{};
   std::array<std::array<u128, Hist::kMax>, Hist::kMax> weight{};
-  Plan canon_plan, search_plan;
+  Plan canon_plan, search_plan, plain_plan;
   std::uint64_t mapspace = 0;
   double compute_energy = 0, mac_hop_energy = 0;
   std::array<std::array<double, kNumTensors>, 16> scale{};
@@ -1170,8 +1180,10 @@ class EvalCache {
  public:
   static constexpr int kKey = kNumDims + 1;
 
-  EvalCache(int log2_slots, int levels)
-      : mask_((std::size_t{1} << log2_slots) - 1),
+  // Starts with 2^10 slots and doubles when 3/4 full, up to 2^max_log2 (then it is emptied).
+  EvalCache(int max_log2, int levels)
+      : mask_((std::size_t{1} << 10) - 1),
+        max_slots_(std::size_t{1} << std::max(max_log2, 10)),
         levels_(levels),
         hashes_(mask_ + 1),
         slots_(mask_ + 1),
@@ -1202,8 +1214,13 @@ class EvalCache {
   // A slot for the key of the last find that failed (the cache is emptied first when 3/4 full).
   long insert(const std::uint64_t* key) {
     if (4 * (count_ + 1) > 3 * hashes_.size()) {
-      std::fill(hashes_.begin(), hashes_.end(), 0);
-      count_ = 0;
+      if (hashes_.size() < max_slots_) {
+        grow();
+      } else {
+        std::fill(hashes_.begin(), hashes_.end(), 0);
+        count_ = 0;
+      }
+      last_ = -1;
     }
     std::size_t i = hash_ & mask_;
     while (hashes_[i] != 0) i = (i + 1) & mask_;
@@ -1219,6 +1236,26 @@ class EvalCache {
     return diff == 0;
   }
 
+  void grow() {
+    const std::size_t n = 2 * hashes_.size(), L = static_cast<std::size_t>(levels_);
+    std::vector<std::uint64_t> hashes(n, 0);
+    std::vector<Slot> slots(n);
+    std::vector<std::uint64_t> words(n * L);
+    const std::size_t mask = n - 1;
+    for (std::size_t i = 0; i < hashes_.size(); ++i) {
+      if (hashes_[i] == 0) continue;
+      std::size_t j = hashes_[i] & mask;
+      while (hashes[j] != 0) j = (j + 1) & mask;
+      hashes[j] = hashes_[i];
+      slots[j] = slots_[i];
+      std::copy(&words_[i * L], &words_[i * L] + L, &words[j * L]);
+    }
+    hashes_ = std::move(hashes);
+    slots_ = std::move(slots);
+    words_ = std::move(words);
+    mask_ = mask;
+  }
+
   double& energy(long slot) { return slots_[static_cast<std::size_t>(slot)].energy; }
   std::uint64_t* words(long slot) {
     return &words_[static_cast<std::size_t>(slot) * static_cast<std::size_t>(levels_)];
@@ -1229,7 +1266,7 @@ class EvalCache {
     std::array<std::uint64_t, kKey> key{};
     double energy = 0;
   };
-  std::size_t mask_;
+  std::size_t mask_, max_slots_;
   int levels_;
   std::vector<std::uint64_t> hashes_;  // 0 = empty
   std::vector<Slot> slots_;
@@ -1252,13 +1289,15 @@ class Worker {
       : sh_(sh),
         s_(sh.s),
         mode_(mode),
-        plan_(mode == Mode::Search ? sh.search_plan : sh.canon_plan) {
+        plan_(mode == Mode::Search  ? sh.search_plan
+              : mode == Mode::Plain ? sh.plain_plan
+                                    : sh.canon_plan) {
     if (mode != Mode::Visit) counter_ = std::make_unique<detail::FastCounter>(sh.layer, sh.arch);
     use_cache_ = (mode == Mode::Search || mode == Mode::Plain) && sh.cache_ok && !sh.pinned;
     if (use_cache_)
       for (int t = 0; t < kNumTensors; ++t)
         cache_[static_cast<std::size_t>(t)] =
-            std::make_unique<EvalCache>(mode == Mode::Plain ? 14 : 11, sh.s.levels);
+            std::make_unique<EvalCache>(mode == Mode::Plain ? 14 : 12, sh.s.levels);
   }
 
   // Every mapping, in canonical order (visit, or check the bounds).
@@ -2064,7 +2103,7 @@ Status search_one(const Layer& layer, const Arch& arch, Dataflow df, const Mappe
   if (!sh.use_bounds) {
     // No bounds: every mapping that fits is evaluated, in canonical order, the top-level options
     // dealt round-robin to the threads; nothing depends on timing.
-    const std::size_t top = sh.s.dims[di(sh.canon_plan.order[0])].inner.size();
+    const std::size_t top = sh.s.dims[di(sh.plain_plan.order[0])].inner.size();
     threads = std::min<int>(threads, static_cast<int>(std::max<std::size_t>(1, top)));
     std::vector<Best> bests(static_cast<std::size_t>(threads));
     std::vector<MapperStats> stats(static_cast<std::size_t>(threads));
