@@ -12,8 +12,8 @@
 //
 // Search. The search visits the same mappings in another order, best first:
 //   1. the frontier: every choice of inner options for all dimensions but the last of the search
-//      order (for rs: all but M), each with a lower bound on the objective of every mapping below
-//      it (Bound, below);
+//      order (for rs: all but M; fewer dimensions if that would make over 2^22 nodes), each with a
+//      lower bound on the objective of every mapping below it (Bound, below);
 //   2. the frontier nodes sorted by (bound, enumeration position), then searched in fixed chunks
 //      (2, 4, 8, ... up to 128 nodes, whatever the thread count); the chunk's threads share the
 //      best objective known when the chunk starts, and each node's search also uses the best it
@@ -1045,6 +1045,16 @@ class Shared {
       std::stable_partition(search.begin(), search.end(), [](Dim d) { return d != Dim::M; });
     }
     make_plan(search, search_plan);
+    // The frontier: the first dimensions of the search order but the last, fewer if their
+    // options could make more than 2^22 nodes (memory).
+    frontier_depth = kNumDims - 1;
+    while (frontier_depth > 1) {
+      double nodes = 1;
+      for (int j = 0; j < frontier_depth; ++j)
+        nodes *= static_cast<double>(s.dims[di(search[static_cast<std::size_t>(j)])].inner.size());
+      if (nodes <= static_cast<double>(1 << 22)) break;
+      --frontier_depth;
+    }
     mapspace = saturate(weigh(canon_plan.suffix[0]));
     const double ref = arch.compute.reference_bits;
     compute_energy = layer.nonzero_macs() * arch.compute.mac_energy *
@@ -1120,6 +1130,7 @@ class Shared {
   std::array<Bits4, kNumDims> full_bits{};
   std::array<std::array<u128, Hist::kMax>, Hist::kMax> weight{};
   Plan canon_plan, search_plan, plain_plan;
+  int frontier_depth = kNumDims - 1;  // frontier nodes fix the first this many of search_plan
   std::uint64_t mapspace = 0;
   double compute_energy = 0, mac_hop_energy = 0;
   std::array<std::array<double, kNumTensors>, 16> scale{};
@@ -1157,10 +1168,10 @@ class Shared {
   }
 };
 
-// A node of the search frontier: inner options of every dimension of the search order but the
-// last.
+// A node of the search frontier: inner options of the first Shared::frontier_depth dimensions of
+// the search order (all but the last, unless that would make too many nodes).
 struct Node {
-  std::array<int, kNumDims> inner{};  // by dimension; -1 for the last
+  std::array<int, kNumDims> inner{};  // by dimension; -1 past the frontier
   u128 count = 0;                     // mappings below
   double lb = 0;                      // bound on their objective
   std::uint32_t seq = 0;              // position in enumeration
@@ -1332,7 +1343,7 @@ class Worker {
   void frontier(std::vector<Node>& out, MapperStats& st) {
     st_ = &st;
     nodes_ = &out;
-    stop_depth_ = kNumDims - 1;
+    stop_depth_ = sh_.frontier_depth;
     enumerate_inner(0, Hist::unit());
     nodes_ = nullptr;
   }
@@ -1345,7 +1356,7 @@ class Worker {
     threshold_ = threshold;
     stop_depth_ = kNumDims;
     Hist prefix = Hist::unit();
-    const int F = kNumDims - 1;
+    const int F = sh_.frontier_depth;
     for (int j = 0; j < F; ++j) {
       const Dim d = plan_.order[j];
       const int i = node.inner[di(d)];
@@ -1430,7 +1441,7 @@ class Worker {
   void add_node(const Hist& prefix) {
     Node nd;
     nd.inner.fill(-1);
-    const int F = kNumDims - 1;
+    const int F = sh_.frontier_depth;
     Know k;
     for (int j = 0; j < F; ++j) {
       const Dim d = plan_.order[j];
@@ -1901,7 +1912,7 @@ class Worker {
     ++c.mappings;
     const Plan& sp = sh_.search_plan;
     Know frontier, inner, klass, tuple;
-    for (int j = 0; j + 1 < kNumDims; ++j) {
+    for (int j = 0; j < sh_.frontier_depth; ++j) {
       const int d = di(sp.order[j]);
       frontier[d].opt = tuple_.inner[d];
     }

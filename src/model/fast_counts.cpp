@@ -546,8 +546,13 @@ struct FastCounter::Impl {
     for (int gi = 0; gi < ti.ng; ++gi) {
       const NsGroup& g = ti.g[gi];
       if (g.sliding) {
-        if (!contiguous(g.d0) || !contiguous(g.d1)) return false;
-        prod *= sliding_size(g, len[g.d0], len[g.d1]);
+        if (contiguous(g.d0) && contiguous(g.d1)) {
+          prod *= sliding_size(g, len[g.d0], len[g.d1]);
+        } else {
+          u64 v;
+          if (!sliding_mask_size(g, box, v)) return false;
+          prod *= v;
+        }
       } else if (contiguous(g.d0)) {
         prod *= static_cast<u64>((bound[g.d0] + len[g.d0] - 1) / len[g.d0]);
       } else {
@@ -561,6 +566,91 @@ struct FastCounter::Impl {
     }
     out = prod;
     return true;
+  }
+
+  // A Sliding group's size sum for a box whose loops are not its dimensions' fastest digits:
+  // Σ over the digits outside the box of both dimensions of the rows touched by the positions
+  // their tile holds (group_sum of cost_model.cpp). The positions of one dimension for one choice
+  // of its outside digits are {Σ digit·stride} over its box digits, below the bound; the rows of
+  // a (P, R) pair of such sets are the sliding window of them. Memoised by the group and its
+  // loops (factors, in the box or not, in nest order): the strides follow from those. False if a
+  // factor is too large for the key's packing.
+  bool sliding_mask_size(const NsGroup& g, u64 box, u64& out) {
+    u64 key[2 + kMaxLoops];
+    int len = 0;
+    key[len++] = 5u | static_cast<unsigned>(g.id) << 8;
+    for (int p = 0; p < n; ++p) {
+      if (dim[p] != g.d0 && dim[p] != g.d1) continue;
+      if (fac[p] >= (std::int64_t{1} << 58)) return false;
+      key[len++] = static_cast<u64>(fac[p]) << 3 | (box >> p & 1) << 1 | (dim[p] == g.d1 ? 1u : 0u);
+    }
+    const u64 h = Memo::hash(key, len);
+    if (const u64* hit = memo.find(key, len, h)) {
+      ++stats.memo_hits;
+      out = *hit;
+      return true;
+    }
+    ++stats.memo_misses;
+    std::vector<PosSet> s0, s1;
+    position_sets(g.d0, box, s0);
+    position_sets(g.d1, box, s1);
+    u64 v = 0;
+    for (const PosSet& a : s0)
+      for (const PosSet& b : s1) {
+        sliding(a, b, g.u, g.dil, g.pad, g.extent, ha);
+        v += static_cast<u64>(ha.size());
+      }
+    if (memo.insert(key, len, h, &v, 1)) ++stats.memo_clears;
+    out = v;
+    return true;
+  }
+
+  // The non-empty position sets of dimension d's tiles for the box: one per choice of the digits
+  // of d's loops outside the box.
+  void position_sets(int d, u64 box, std::vector<PosSet>& out) const {
+    std::array<std::int64_t, kMaxLoops> of, os, bf, bs;  // outside / box loops: factor, stride
+    int no = 0, nb = 0;
+    for (int c = 0; c < dcount[d]; ++c) {
+      const int p = dpos[d][c];
+      if (box >> p & 1) {
+        bf[nb] = fac[p];
+        bs[nb++] = str[p];
+      } else {
+        of[no] = fac[p];
+        os[no++] = str[p];
+      }
+    }
+    const std::int64_t b = bound[d];
+    std::array<std::int64_t, kMaxLoops> oi{}, bi{};
+    while (true) {
+      std::int64_t base = 0;
+      for (int k = 0; k < no; ++k) base += oi[k] * os[k];
+      if (base < b) {
+        PosSet ps;
+        ps.interval = false;
+        bi.fill(0);
+        while (true) {
+          std::int64_t x = base;
+          for (int k = 0; k < nb; ++k) x += bi[k] * bs[k];
+          if (x < b) ps.v.push_back(x);
+          int k = nb;
+          while (k > 0 && ++bi[k - 1] == bf[k - 1]) bi[--k] = 0;
+          if (k == 0) break;
+        }
+        std::sort(ps.v.begin(), ps.v.end());
+        if (!ps.v.empty() &&
+            ps.v.back() - ps.v.front() + 1 == static_cast<std::int64_t>(ps.v.size())) {
+          ps.interval = true;
+          ps.lo = ps.v.front();
+          ps.hi = ps.v.back() + 1;
+          ps.v.clear();
+        }
+        if (!ps.empty()) out.push_back(std::move(ps));
+      }
+      int k = no;
+      while (k > 0 && ++oi[k - 1] == of[k - 1]) oi[--k] = 0;
+      if (k == 0) break;
+    }
   }
 
   // --- Keeping pairs --------------------------------------------------------------------------
