@@ -23,7 +23,13 @@
 //      or edp objective) gets one before its orders are.
 // What a node's search does depends only on the node and the chunk's starting best, never on
 // which thread ran it or when, so every statistic and the result are the same for any thread
-// count.
+// count. Without bounds (SearchTuning, or --fix pins) the search is a plain depth-first pass in
+// canonical order, the top-level options dealt round-robin to the threads.
+//
+// Evaluation. A mapping's energy is the sum of its tensors' energies, and each tensor's counts
+// depend only on the nest as that tensor sees it (fast_counts.h); EvalCache keeps each tensor's
+// energy by a key that determines that view, so a mapping whose three views were seen before is
+// evaluated without building its nest.
 //
 // Cuts, and why each is safe:
 //   - array: spatial products only grow as dimensions are added, so a partial product above the

@@ -11,8 +11,9 @@
 // (levels ≥ i) and the union box (child + spatial loops of levels a..i−1) of every keeping pair
 // are suffixes: always true of the child box, and of the union box unless a non-unit temporal loop
 // of a bypassed level sits between the union's spatial loops. The "served" and MAC boxes only need
-// size sums; those are exact whenever each sliding dimension's box loops are its fast digits.
-// Other nests go to the general model (nest_counts).
+// size sums, which are computed for any box (sliding_mask_size enumerates a Sliding group whose
+// box loops are not its dimensions' fast digits). Other nests go to the general model
+// (nest_counts).
 //
 // Size sums. Σ over all indices outside the box of |tile| is a product over the tensor's groups
 // (cost_model.cpp): a Single dimension sums to its bound (its tiles partition it); an Indicator
