@@ -1455,7 +1455,7 @@ class Worker {
       k[di(d)].opt = tuple_.inner[di(d)];
     }
     nd.count = sh_.below(plan_, F, prefix);
-    nd.lb = sh_.use_bounds ? sh_.bound->objective(k, sh_.opt.objective) : 0;
+    nd.lb = sh_.use_bounds ? class_bound(k, -kInf, prep_) : 0;
     nd.seq = static_cast<std::uint32_t>(nodes_->size());
     nodes_->push_back(nd);
   }
@@ -1555,53 +1555,65 @@ class Worker {
     buf_ext_[d] = base;
   }
 
-  // A bound on every mapping of the current inner tuple: the minimum, over the classes of buffer
-  // factors of each dimension (ranges of its list with the same "buffer loop > 1" and "off-chip
-  // loop > 1"), of the bound of the class combination. The classes partition the completions, so
-  // the minimum bounds them all; within a class the loops' presence is known, which is what the
-  // bound's walks need.
-  double inner_bound() {
+  // The classes of dimension d's buffer factors under inner option o: the runs of its (ascending)
+  // list with the same "buffer loop > 1" and "off-chip loop > 1" (at most three). Returns how
+  // many.
+  int classes(int d, int o, std::array<std::array<int, 2>, 4>& cls) const {
+    const auto& in = s_.dims[d].inner[static_cast<std::size_t>(o)];
+    const auto& bl = s_.dims[d].buffer[static_cast<std::size_t>(o)];
+    const std::int64_t inner = in.pe * in.y * in.x, D = sh_.layer.dim(kAllDims[d]);
+    auto key = [&](int i) { return (bl[i] > 1 ? 2 : 0) + (inner * bl[i] < D ? 1 : 0); };
+    int n = 0;
+    for (int i = 0; i < static_cast<int>(bl.size()); ++i) {
+      if (n > 0 && key(cls[n - 1][0]) == key(i))
+        cls[n - 1][1] = i;
+      else if (n < 4)
+        cls[n++] = {i, i};
+      else
+        cls[n - 1][1] = i;  // (cannot happen) merged: still a superset
+    }
+    return n;
+  }
+
+  // A bound on every mapping below a node whose assigned dimensions are those of k: the minimum,
+  // over the combinations of the assigned dimensions' buffer-factor classes, of the bound of the
+  // combination. The classes partition the completions, so the minimum bounds them all; within a
+  // class the loops' presence is known, which is what the bound's walks need. Stops early (with
+  // a value ≤ stop, not the minimum) once the minimum cannot exceed `stop`.
+  double class_bound(Know k, double stop, Bound::Prep& prep) const {
     std::array<std::array<std::array<int, 2>, 4>, kNumDims> cls;
     std::array<int, kNumDims> ncls;
     int combos = 1;
     for (int d = 0; d < kNumDims; ++d) {
-      const auto& in = s_.dims[d].inner[static_cast<std::size_t>(tuple_.inner[d])];
-      const auto& bl = s_.dims[d].buffer[static_cast<std::size_t>(tuple_.inner[d])];
-      const std::int64_t inner = in.pe * in.y * in.x, D = sh_.layer.dim(kAllDims[d]);
-      int n = 0;
-      for (int i = 0; i < static_cast<int>(bl.size()); ++i) {
-        const int key = (bl[i] > 1 ? 2 : 0) + (inner * bl[i] < D ? 1 : 0);
-        if (n > 0 && cls[d][n - 1][1] + 1 == i &&
-            ((bl[cls[d][n - 1][0]] > 1 ? 2 : 0) + (inner * bl[cls[d][n - 1][0]] < D ? 1 : 0)) ==
-                key)
-          cls[d][n - 1][1] = i;
-        else if (n < 4)
-          cls[d][n++] = {i, i};
-        else
-          cls[d][n - 1][1] = i;  // (cannot happen: at most 3 runs) merge, still a superset
-      }
-      ncls[d] = n;
-      combos *= n;
+      ncls[d] = k[d].opt >= 0 ? classes(d, k[d].opt, cls[d]) : 1;
+      combos *= ncls[d];
     }
-    Know k;
-    for (int d = 0; d < kNumDims; ++d) k[d].opt = tuple_.inner[d];
-    sh_.bound->prepare(k, prep_);
-    prep_valid_ = true;
-    if (combos > 64) return sh_.bound->objective(prep_, k, sh_.opt.objective);
+    sh_.bound->prepare(k, prep);
+    if (combos > 64) return sh_.bound->objective(prep, k, sh_.opt.objective);
     double best = kInf;
     std::array<int, kNumDims> idx{};
     while (true) {
-      for (int d = 0; d < kNumDims; ++d) {
-        k[d].b = cls[d][idx[d]][0];
-        k[d].b_hi = cls[d][idx[d]][1];
-      }
-      best = std::min(best, sh_.bound->objective(prep_, k, sh_.opt.objective));
-      if (best <= threshold_) return best;  // cannot prune: no need for the exact minimum
+      for (int d = 0; d < kNumDims; ++d)
+        if (k[d].opt >= 0) {
+          k[d].b = cls[d][idx[d]][0];
+          k[d].b_hi = cls[d][idx[d]][1];
+        }
+      best = std::min(best, sh_.bound->objective(prep, k, sh_.opt.objective));
+      if (best <= stop) return best;
       int d = 0;
       while (d < kNumDims && ++idx[d] == ncls[d]) idx[d++] = 0;
       if (d == kNumDims) break;
     }
     return best;
+  }
+
+  // The bound of the current inner tuple (prepares prep_ for its buffer tuples).
+  double inner_bound() {
+    Know k;
+    for (int d = 0; d < kNumDims; ++d) k[d].opt = tuple_.inner[d];
+    const double b = class_bound(k, threshold_, prep_);
+    prep_valid_ = true;
+    return b;
   }
 
   void choose_buffer(int j) {
@@ -1917,11 +1929,12 @@ class Worker {
     detail::BoundCheck& c = *check;
     ++c.mappings;
     const Plan& sp = sh_.search_plan;
-    Know frontier, inner, klass, tuple;
+    Know frontier, fklass, inner, klass, tuple;
     for (int j = 0; j < sh_.frontier_depth; ++j) {
       const int d = di(sp.order[j]);
       frontier[d].opt = tuple_.inner[d];
     }
+    fklass = frontier;
     for (int d = 0; d < kNumDims; ++d) {
       inner[d].opt = tuple_.inner[d];
       tuple[d] = {tuple_.inner[d], tuple_.buf[d], tuple_.buf[d]};
@@ -1934,12 +1947,14 @@ class Worker {
       while (lo > 0 && key(lo - 1) == key(tuple_.buf[d])) --lo;
       while (hi + 1 < static_cast<int>(bl.size()) && key(hi + 1) == key(tuple_.buf[d])) ++hi;
       klass[d] = {tuple_.inner[d], lo, hi};
+      if (fklass[d].opt >= 0) fklass[d] = klass[d];
     }
-    const char* names[4] = {"frontier", "inner tuple", "inner tuple class", "buffer tuple"};
-    double* tight[4] = {&c.tightest_frontier, &c.tightest_inner, &c.tightest_inner,
-                        &c.tightest_tuple};
-    const Know* ks[4] = {&frontier, &inner, &klass, &tuple};
-    for (int s = 0; s < 4; ++s) {
+    const char* names[5] = {"frontier", "frontier class", "inner tuple", "inner tuple class",
+                            "buffer tuple"};
+    double* tight[5] = {&c.tightest_frontier, &c.tightest_frontier, &c.tightest_inner,
+                        &c.tightest_inner, &c.tightest_tuple};
+    const Know* ks[5] = {&frontier, &fklass, &inner, &klass, &tuple};
+    for (int s = 0; s < 5; ++s) {
       double e, cy;
       sh_.bound->bounds(*ks[s], e, cy);
       c.checks += 2;

@@ -175,6 +175,10 @@ TEST(MapperBound, BoundsNeverExceedTheExactObjectiveOnResNet50) {
     expect_bounds_hold(zoo_layer("resnet50", name), arch, Dataflow::RS, 40000, 97);
   for (const char* name : {"conv1", "res2a_branch2b", "res3a_branch1", "res5b_branch2b"})
     expect_bounds_hold(zoo_layer("resnet50", name), arch, Dataflow::RS, 40000, 7);
+  // A batch: N's buffer and off-chip loops (the buffer-factor classes of the frontier bound).
+  for (const char* name : {"res4a_branch2c", "res2a_branch2b", "fc1000"})
+    expect_bounds_hold(must(zoo_layer("resnet50", name).with_batch(4), "batch"), arch, Dataflow::RS,
+                       40000, 211);
 }
 
 TEST(MapperBound, BoundsNeverExceedTheExactObjectiveOnSmallArchitectures) {
@@ -200,6 +204,8 @@ TEST(MapperBound, BoundedSearchEqualsUnboundedSearch) {
   cases.push_back({zoo_layer("alexnet", "conv1"), eyeriss, Dataflow::RS});
   cases.push_back({zoo_layer("alexnet", "conv2"), eyeriss, Dataflow::RS});
   cases.push_back({zoo_layer("resnet50", "res2a_branch2b"), eyeriss, Dataflow::RS});
+  cases.push_back(
+      {must(zoo_layer("alexnet", "conv2").with_batch(3), "batch"), eyeriss, Dataflow::RS});
   cases.push_back({zoo_layer("alexnet", "fc8"), eyeriss, Dataflow::NLR});
   cases.push_back({zoo_layer("alexnet", "conv3"), eyeriss, Dataflow::OS_C});
   for (const char* yaml : {kSmallSplit, kSmallPooled, kSmallTwoLevel}) {
