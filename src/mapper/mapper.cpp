@@ -69,14 +69,20 @@
 //        tile's range in that dimension moves to a disjoint one (distinct digit vectors give
 //        distinct positions): consecutive tiles share nothing, and CE and UE equal the size sums
 //        of the child box and of the union box (Σ over every index outside the box of the tile
-//        size). The size sum is a product over groups: Single D; Indicator the tiles whose start
-//        is below D, exactly ⌈D / len⌉ for the boxes here (each dimension's box loops are its
-//        innermost, len their product) and ≥ ⌈D / len_max⌉ in general (the tiles partition the
-//        positions, len each); Sliding the enumerated sum over tile starts (exact lengths) or
-//        ≥ the distinct rows (the tiles cover them all). For the off-chip pair, len is the
-//        buffer extent PE·Y·X·B, and len_max the largest extent of that dimension that fits the
-//        buffer's capacity with every other dimension at its smallest extent (the capacity check
-//        is monotone, so no feasible completion has a larger one).
+//        size). A loop over a Sliding group's ofmap dimension does the same when the filter
+//        dimension never changes and (span − 1)·dilation < stride (Bound::walk has the proof).
+//        More generally (runs): with L* the innermost loop that surely does so, the steps split
+//        into runs separated by steps of L* or of a loop outside it, consecutive runs' tiles are
+//        disjoint, and within a run every element of the union of its tiles enters at least once:
+//        CE and UE are at least the size sums of the boxes extended by the loops inside L*. The
+//        size sum is a product over groups: Single D; Indicator the tiles whose start is below D,
+//        exactly ⌈D / len⌉ for the boxes here (each dimension's box loops are its innermost, len
+//        their product) and ≥ ⌈D / len_max⌉ in general (the tiles partition the positions, len
+//        each); Sliding the enumerated sum over tile starts (exact lengths) or ≥ the distinct rows
+//        (the tiles cover them all). For the off-chip pair, len is the buffer extent PE·Y·X·B, and
+//        len_max the largest extent of that dimension that fits the buffer's capacity with every
+//        other dimension at its smallest extent (the capacity check is monotone, so no feasible
+//        completion has a larger one).
 //   Counts per pair: weights and inputs: parent reads = UE, child writes = CE, hops ≥ 0; outputs:
 //   parent updates = UE, parent reads = child writes = UE − served (served = SD(a), exactly),
 //   child reads = CE, child hops = CE − UE (used only when both are exact, else ≥ 0).
@@ -641,9 +647,27 @@ class Bound {
   // non-Single loops only (a non-unit Single loop inside L* would itself end the run); `in`
   // marks them (bit 2: the buffer loop, bit 3: the off-chip loop, per dimension). Returns true
   // when no loop that may be non-unit is inside L* (then the entries equal the box's size sum).
+  //
+  // Besides a Single dimension's loop, a loop over the output dimension d0 (P or Q) of a Sliding
+  // group ends runs too when its filter dimension d1 (R or S) never changes over time (its loops
+  // above the child level are surely unit) and spans fewer positions than the stride allows to
+  // meet: (span − 1)·dilation < stride, span = d1's extent in the union box (which contains the
+  // child's). Then two tiles whose d0 ranges differ (every step of such a loop moves the range by
+  // a non-zero multiple of its length: d0's box loops are its innermost) touch disjoint input
+  // rows: p·u + r·dil = p'·u + r'·dil with p ≠ p' needs |r − r'|·dil ≥ u.
   bool walk(const Ten& T, int i, const Q* q, std::array<unsigned, kNumDims>& in) const {
     in.fill(0);
     bool exact = true;
+    std::array<bool, kNumDims> stop = T.single;
+    for (const Grp& G : T.groups) {
+      if (G.kind != detail::GroupKind::Sliding) continue;
+      const Q& x1 = q[G.d1];
+      if (!x1.assigned || x1.d_may || (i > s_.buf && x1.b_may)) continue;
+      const std::int64_t len1 =
+          i == s_.pe ? x1.pe * x1.n : x1.ext_hi;  // union box: Array (PE level) or BufBox
+      const std::int64_t span = std::min(len1, bound_[G.d1]);
+      if ((span - 1) * G.g.dil < G.g.u) stop[G.d0] = true;
+    }
     // 1: L* found here; 0: continue outward.
     auto seq = [&](const std::vector<Dim>& dims, bool buffer, bool permuted) {
       const unsigned bit = buffer ? 4u : 8u;
@@ -651,11 +675,11 @@ class Bound {
         bool found = false;
         for (Dim dd : dims) {
           const Q& x = q[di(dd)];
-          if (T.single[di(dd)] && (buffer ? x.b_must : x.d_must)) found = true;
+          if (stop[di(dd)] && (buffer ? x.b_must : x.d_must)) found = true;
         }
         for (Dim dd : dims) {
           const Q& x = q[di(dd)];
-          if (!T.single[di(dd)] && (buffer ? x.b_may : x.d_may)) {
+          if (!stop[di(dd)] && (buffer ? x.b_may : x.d_may)) {
             in[di(dd)] |= bit;
             exact = false;
           }
@@ -664,7 +688,7 @@ class Bound {
       }
       for (auto it = dims.rbegin(); it != dims.rend(); ++it) {
         const Q& x = q[di(*it)];
-        if (T.single[di(*it)]) {
+        if (stop[di(*it)]) {
           if (buffer ? x.b_must : x.d_must) return 1;
           continue;
         }
