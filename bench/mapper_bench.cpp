@@ -2,8 +2,9 @@
 // least 5 million mapping evaluations per second per core, peak memory under 200 MB).
 // Run: build/erg_bench --benchmark_filter='Mapper|Network' --benchmark_repetitions=5 \
 //        --benchmark_report_aggregates_only=true
-// Counters: `evals_per_s` (mappings evaluated per second of wall time, one thread), `peak_rss_mb`
-// (the process's peak resident set so far, from getrusage).
+// Counters: `evaluated` (mappings the bounded search evaluated), `peak_rss_mb` (the process's peak
+// resident set so far, from getrusage). Evaluations per second per core, with the bounds off, are
+// measured by bench/mapper_eval_bench.cpp (the bounded search evaluates too few to time them).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -50,31 +51,6 @@ void BM_MapperAlexNetLayer(benchmark::State& state) {
   state.counters["evaluated"] = static_cast<double>(evaluated);
 }
 BENCHMARK(BM_MapperAlexNetLayer)->DenseRange(0, 7)->Unit(benchmark::kMillisecond)->UseRealTime();
-
-// Mapping evaluations per second on one core: the whole search of a layer on one thread, divided
-// into the number of mappings it evaluated (fully counted and costed, not pruned).
-void BM_MapperEvaluationsPerSecondOneCore(benchmark::State& state) {
-  const Layer& layer = alexnet().layers[static_cast<std::size_t>(state.range(0))];
-  MapperOptions o;
-  o.threads = 1;
-  std::uint64_t evaluated = 0;
-  for (auto _ : state) {
-    auto r = map_layer(layer, eyeriss(), o);
-    if (!r) {
-      state.SkipWithError(r.error().message.c_str());
-      return;
-    }
-    evaluated += r->stats.evaluated;
-  }
-  state.SetLabel(layer.name());
-  state.counters["evals_per_s"] =
-      benchmark::Counter(static_cast<double>(evaluated), benchmark::Counter::kIsRate);
-}
-BENCHMARK(BM_MapperEvaluationsPerSecondOneCore)
-    ->Arg(1)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
 
 // `erg estimate NET --arch eyeriss` without the printing: every layer mapped optimally (rs).
 void BM_NetworkEstimate(benchmark::State& state, const char* name) {

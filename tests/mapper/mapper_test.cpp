@@ -372,16 +372,21 @@ void check_against_brute_force(const Layer& layer, const Arch& arch, Totals& tot
       if (!free) {
         EXPECT_TRUE(check_dataflow(df, layer, arch, res.mapping).ok());
       }
-      // Statistics: every mapping accounted for; hardware rejections as in the enumeration.
+      // Statistics: every mapping accounted for. A subtree pruned by a bound counts whole as
+      // pruned, including mappings the hardware would have rejected, so the search's
+      // hardware rejections are at most the enumeration's and evaluated + pruned at least its
+      // visits. (A mapping that breaks both the array and a capacity counts under the reason
+      // checked first, which depends on the search order: only the sum is comparable.)
       const MapperStats& st = res.stats;
       EXPECT_TRUE(st.optimal);
       EXPECT_EQ(st.mapspace, expected_stats.mapspace);
       EXPECT_EQ(st.evaluated + st.pruned_by_bound + st.rejected_array + st.rejected_capacity +
                     st.rejected_dataflow + st.rejected_pinned,
                 st.mapspace);
-      EXPECT_EQ(st.evaluated + st.pruned_by_bound, expected_stats.evaluated);
-      EXPECT_EQ(st.rejected_array, expected_stats.rejected_array);
-      EXPECT_EQ(st.rejected_capacity, expected_stats.rejected_capacity);
+      EXPECT_GE(st.evaluated + st.pruned_by_bound, expected_stats.evaluated);
+      EXPECT_LE(st.rejected_array + st.rejected_capacity,
+                expected_stats.rejected_array + expected_stats.rejected_capacity);
+      EXPECT_LE(st.evaluated, expected_stats.evaluated);
       EXPECT_EQ(st.rejected_pinned, 0u);
       EXPECT_EQ(st.rejected_dataflow, 0u);
     }
@@ -515,9 +520,11 @@ TEST(MapperAlexNet, StatisticsAddUpToTheMapspace) {
       const std::string w2 = where + " " + std::string(objective_name(o));
       expect_stats_add_up(r.stats, w2);
       EXPECT_EQ(r.stats.mapspace, fem.mapspace) << w2;
-      EXPECT_EQ(r.stats.evaluated + r.stats.pruned_by_bound, visited) << w2;
-      EXPECT_EQ(r.stats.rejected_array, fem.rejected_array) << w2;
-      EXPECT_EQ(r.stats.rejected_capacity, fem.rejected_capacity) << w2;
+      // Pruned subtrees count whole (see SmallLayers above).
+      EXPECT_GE(r.stats.evaluated + r.stats.pruned_by_bound, visited) << w2;
+      EXPECT_LE(r.stats.rejected_array + r.stats.rejected_capacity,
+                fem.rejected_array + fem.rejected_capacity)
+          << w2;
     }
   }
   EXPECT_GT(rejections, 0u);
