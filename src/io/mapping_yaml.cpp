@@ -4,6 +4,8 @@
 // ≥ 1); whether the factors fit a layer and the arch is validate_mapping's job (mapping.h).
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "erg/io.h"
 #include "io/yaml_reader.h"
 
@@ -14,49 +16,15 @@ namespace {
 using io::Field;
 using io::MapView;
 
-// Names other tools and papers use for erg's dimensions, for hints on an unknown one.
-std::string dim_hint(const std::string& name) {
-  if (name == "K" || name == "k") return " (did you mean 'M'? erg calls output channels M)";
-  if (name == "E" || name == "e") return " (did you mean 'P'? erg calls ofmap rows P)";
-  if (name == "F" || name == "f") return " (did you mean 'Q'? erg calls ofmap columns Q)";
-  if (name == "H" || name == "h" || name == "W" || name == "w")
-    return " (the ifmap size is not a loop: loop over the ofmap, P and Q, and the filter, R and S)";
-  std::vector<std::string> dims;
-  for (Dim d : kAllDims) dims.emplace_back(dim_name(d));
-  return did_you_mean(name, dims);
-}
-
-std::vector<Loop> read_loops(const MapView& m, const Field& f) {
-  std::vector<Loop> loops;
-  const std::string list = m.quoted(f);
-  for (const YAML::Node& n : io::read_list(m, f)) {
-    if (!n.IsMap() || n.size() != 1) {
-      m.fail(n.Mark(), fmt::format("each entry of {} is one 'dim: factor' pair, e.g. [M: 2, C: 3]; "
-                                   "got {}",
-                                   list, io::describe(n)));
-    }
-    MapView pair(m.src(), n, m.owner(), f.key + ".");
-    const Field& entry = pair.fields().front();
-    auto dim = parse_dim(entry.key);
-    if (!dim) {
-      m.fail(entry.key_node.Mark(),
-             fmt::format("unknown dimension '{}' in {}{}; dimensions are N G M C P Q R S",
-                         entry.key, list, dim_hint(entry.key)));
-    }
-    Loop loop;
-    loop.dim = *dim;
-    loop.factor = io::read_int(pair, entry, 1);
-    loops.push_back(loop);
-  }
-  return loops;
-}
-
 LevelMapping read_level(const MapView& lm, const StorageLevel& arch_level) {
   LevelMapping out;
   out.keeps = arch_level.keeps;
-  if (const Field* f = lm.find("temporal")) out.temporal = read_loops(lm, *f);
-  if (const Field* f = lm.find("spatial_x")) out.spatial_x = read_loops(lm, *f);
-  if (const Field* f = lm.find("spatial_y")) out.spatial_y = read_loops(lm, *f);
+  if (const Field* f = lm.find("temporal"))
+    out.temporal = io::read_loop_list(lm, *f, std::numeric_limits<std::int64_t>::max());
+  if (const Field* f = lm.find("spatial_x"))
+    out.spatial_x = io::read_loop_list(lm, *f, std::numeric_limits<std::int64_t>::max());
+  if (const Field* f = lm.find("spatial_y"))
+    out.spatial_y = io::read_loop_list(lm, *f, std::numeric_limits<std::int64_t>::max());
   if (const Field* f = lm.find("keep")) {
     out.keeps = io::read_tensor_set(lm, *f);
     for (Tensor t : kAllTensors) {

@@ -19,44 +19,19 @@ using io::MapView;
 // dimension comes anywhere near it.
 constexpr std::int64_t kMaxPinFactor = std::int64_t{1} << 30;
 
-// Hints for dimension names other tools use (as in mapping files).
-std::string dim_hint(const std::string& name) {
-  if (name == "K" || name == "k") return " (did you mean 'M'? erg calls output channels M)";
-  if (name == "E" || name == "e") return " (did you mean 'P'? erg calls ofmap rows P)";
-  if (name == "F" || name == "f") return " (did you mean 'Q'? erg calls ofmap columns Q)";
-  std::vector<std::string> dims;
-  for (Dim d : kAllDims) dims.emplace_back(dim_name(d));
-  return did_you_mean(name, dims);
-}
-
 // A `[DIM: factor, ...]` list in which each dimension appears once.
 std::vector<Loop> read_pin_loops(const MapView& m, const Field& f) {
-  std::vector<Loop> loops;
+  std::vector<YAML::Mark> marks;
+  std::vector<Loop> loops = io::read_loop_list(m, f, kMaxPinFactor, &marks);
   std::array<int, kNumDims> seen_line{};
-  const std::string list = m.quoted(f);
-  for (const YAML::Node& n : io::read_list(m, f)) {
-    if (!n.IsMap() || n.size() != 1) {
-      m.fail(n.Mark(), fmt::format("each entry of {} is one 'dim: factor' pair, e.g. [M: 2, C: 3]; "
-                                   "got {}",
-                                   list, io::describe(n)));
-    }
-    MapView pair(m.src(), n, m.owner(), f.key + ".");
-    const Field& entry = pair.fields().front();
-    auto dim = parse_dim(entry.key);
-    if (!dim) {
-      m.fail(entry.key_node.Mark(),
-             fmt::format("unknown dimension '{}' in {}{}; dimensions are N G M C P Q R S",
-                         entry.key, list, dim_hint(entry.key)));
-    }
-    int& first = seen_line[static_cast<std::size_t>(*dim)];
+  for (std::size_t k = 0; k < loops.size(); ++k) {
+    int& first = seen_line[static_cast<std::size_t>(loops[k].dim)];
     if (first != 0) {
-      m.fail(entry.key_node.Mark(),
-             fmt::format("dimension {} appears twice in {} (first on line {}); a pin gives each "
-                         "dimension's product once",
-                         dim_name(*dim), list, first));
+      m.fail(marks[k], fmt::format("dimension {} appears twice in {} (first on line {}); a pin "
+                                   "gives each dimension's product once",
+                                   dim_name(loops[k].dim), m.quoted(f), first));
     }
-    first = entry.key_node.Mark().line + 1;
-    loops.push_back({*dim, io::read_int(pair, entry, 1, kMaxPinFactor)});
+    first = marks[k].line + 1;
   }
   return loops;
 }

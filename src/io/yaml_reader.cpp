@@ -315,4 +315,44 @@ std::string yaml_tensor_list(const std::array<bool, kNumTensors>& set) {
   return out + "]";
 }
 
+namespace {
+
+// Names other tools and papers use for erg's dimensions, for hints on an unknown one.
+std::string dim_hint(const std::string& name) {
+  if (name == "K" || name == "k") return " (did you mean 'M'? erg calls output channels M)";
+  if (name == "E" || name == "e") return " (did you mean 'P'? erg calls ofmap rows P)";
+  if (name == "F" || name == "f") return " (did you mean 'Q'? erg calls ofmap columns Q)";
+  if (name == "H" || name == "h" || name == "W" || name == "w")
+    return " (the ifmap size is not a loop: loop over the ofmap, P and Q, and the filter, R and S)";
+  std::vector<std::string> dims;
+  for (Dim d : kAllDims) dims.emplace_back(dim_name(d));
+  return did_you_mean(name, dims);
+}
+
+}  // namespace
+
+std::vector<Loop> read_loop_list(const MapView& m, const Field& f, std::int64_t max_factor,
+                                 std::vector<YAML::Mark>* key_marks) {
+  std::vector<Loop> loops;
+  const std::string list = m.quoted(f);
+  for (const YAML::Node& n : read_list(m, f)) {
+    if (!n.IsMap() || n.size() != 1) {
+      m.fail(n.Mark(), fmt::format("each entry of {} is one 'dim: factor' pair, e.g. [M: 2, C: 3]; "
+                                   "got {}",
+                                   list, describe(n)));
+    }
+    MapView pair(m.src(), n, m.owner(), f.key + ".");
+    const Field& entry = pair.fields().front();
+    auto dim = parse_dim(entry.key);
+    if (!dim) {
+      m.fail(entry.key_node.Mark(),
+             fmt::format("unknown dimension '{}' in {}{}; dimensions are N G M C P Q R S",
+                         entry.key, list, dim_hint(entry.key)));
+    }
+    if (key_marks != nullptr) key_marks->push_back(entry.key_node.Mark());
+    loops.push_back({*dim, read_int(pair, entry, 1, max_factor)});
+  }
+  return loops;
+}
+
 }  // namespace erg::io

@@ -18,6 +18,7 @@
 
 #include "erg/error.h"
 #include "erg/layer.h"
+#include "erg/mapping.h"
 
 namespace erg::io {
 
@@ -123,6 +124,11 @@ std::array<bool, kNumTensors> read_tensor_set(const MapView& m, const Field& f);
 // A tensor name, at `where`, for a message about `what_list` (e.g. "'keeps'").
 Tensor read_tensor(const MapView& m, const YAML::Node& node, const YAML::Mark& where,
                    const std::string& what_list);
+
+// A `[DIM: factor, ...]` loop list (mapping and pins files): each entry one dimension name and a
+// factor in [1, max_factor]. `key_marks`, if given, receives where each entry's key stands.
+std::vector<Loop> read_loop_list(const MapView& m, const Field& f, std::int64_t max_factor,
+                                 std::vector<YAML::Mark>* key_marks = nullptr);
 
 // Scalar text of a node as it should appear quoted in a message: 'abc', or "a map"/"a list"/
 // "nothing" for non-scalars.

@@ -36,7 +36,8 @@ std::string file_line(const std::string& path, int n) {
   return line;
 }
 
-// Loads the file as the kind its name says (arch_, net_ or map_) and returns the error.
+// Loads the file as the kind its name says (arch_, net_, map_ or pins_, the last two for the
+// eyeriss preset) and returns the error.
 Error load_error(const std::string& path, const std::string& file) {
   if (file.rfind("arch_", 0) == 0) {
     auto r = load_arch_file(path);
@@ -50,6 +51,11 @@ Error load_error(const std::string& path, const std::string& file) {
   }
   auto arch = load_arch("eyeriss");
   EXPECT_TRUE(arch.ok());
+  if (file.rfind("pins_", 0) == 0) {
+    auto r = load_pins_file(path, *arch);
+    EXPECT_FALSE(r.ok()) << file << " loaded but should not have";
+    return r.ok() ? Error{} : r.error();
+  }
   auto r = load_mapping_file(path, *arch);
   EXPECT_FALSE(r.ok()) << file << " loaded but should not have";
   return r.ok() ? Error{} : r.error();
@@ -147,6 +153,16 @@ const BadFile kMappingFiles[] = {
     {"map_syntax.yaml", "YAML syntax error", 8},
 };
 
+// Partial mappings for `erg map --fix`.
+const BadFile kPinsFiles[] = {
+    {"pins_dim_twice.yaml", "dimension M appears twice in 'temporal' (first on line 4)", 5,
+     "level 'GLB'"},
+    {"pins_unknown_dim.yaml", "unknown dimension 'K' in 'temporal'", 4, "did you mean 'M'?"},
+    {"pins_unknown_level.yaml", "no level named 'GBL'", 3, "did you mean 'GLB'?"},
+    {"pins_spatial_both.yaml", "give either 'spatial'", 5, "not both"},
+    {"pins_zero.yaml", "key 'temporal.M': expected a positive integer", 4, "level 'DRAM'"},
+};
+
 std::string case_name(const ::testing::TestParamInfo<BadFile>& info) {
   std::string s = std::filesystem::path(info.param.file).stem().string();
   for (char& c : s)
@@ -157,6 +173,7 @@ std::string case_name(const ::testing::TestParamInfo<BadFile>& info) {
 INSTANTIATE_TEST_SUITE_P(Arch, ErrorsIoFile, ::testing::ValuesIn(kArchFiles), case_name);
 INSTANTIATE_TEST_SUITE_P(Network, ErrorsIoFile, ::testing::ValuesIn(kNetworkFiles), case_name);
 INSTANTIATE_TEST_SUITE_P(Mapping, ErrorsIoFile, ::testing::ValuesIn(kMappingFiles), case_name);
+INSTANTIATE_TEST_SUITE_P(Pins, ErrorsIoFile, ::testing::ValuesIn(kPinsFiles), case_name);
 
 // Every bad file in the folder is in one of the tables: a file nobody checks is a test lost.
 TEST(ErrorsIoFiles, EveryDataFileIsChecked) {
@@ -164,10 +181,11 @@ TEST(ErrorsIoFiles, EveryDataFileIsChecked) {
   for (const auto& b : kArchFiles) listed.insert(b.file);
   for (const auto& b : kNetworkFiles) listed.insert(b.file);
   for (const auto& b : kMappingFiles) listed.insert(b.file);
+  for (const auto& b : kPinsFiles) listed.insert(b.file);
   for (const auto& entry : std::filesystem::directory_iterator(kDataDir)) {
     const std::string name = entry.path().filename().string();
-    const bool mine =
-        name.rfind("arch_", 0) == 0 || name.rfind("net_", 0) == 0 || name.rfind("map_", 0) == 0;
+    const bool mine = name.rfind("arch_", 0) == 0 || name.rfind("net_", 0) == 0 ||
+                      name.rfind("map_", 0) == 0 || name.rfind("pins_", 0) == 0;
     if (mine) EXPECT_TRUE(listed.count(name)) << name << " is not in any table";
   }
 }
