@@ -1,23 +1,29 @@
 // erg/compare.h — the dataflow comparison of seed 003 / reference §4: every dataflow with its own
 // optimal mappings, on storage of equal chip area.
 //
-// The hardware is the ISCA 2016 comparison setup (the `eyeriss-isca16` preset supplies the levels
-// and the energies per access); only the storage sizes and what each level keeps change with the
-// dataflow. Reference §4 gives, at 256 PEs, each dataflow's RF words per PE and the buffer that
-// the same area buys once that RF is paid for:
+// The hardware is the ISCA 2016 comparison setup: the base arch (the `eyeriss-isca16` preset by
+// default) supplies the three levels, their word widths and energies per access, and the array's
+// hop energy; the meshes, capacities (partitions included) and what each level keeps are set per
+// dataflow below, compression is turned off and the layers are taken dense (density 1), as
+// reference §4 compares dense data. Reference §4 gives, at 256 PEs, each dataflow's RF words per PE
+// and the buffer that the same area buys once that RF is paid for:
 //
 //   dataflow  RF words/PE  keeps in the RF  buffer at 256 PEs
 //   rs        256          all three        128 KiB
 //   ws        1            weights          334 KiB
-//   os_a      49           outputs          244 KiB
+//   os_a      49 (*)       outputs          244 KiB
 //   os_b      5            outputs          304 KiB
 //   os_c      1            outputs          334 KiB
 //   nlr       0 (no RF)    —                338 KiB
 //
+// (*) reference §4 gives os_a's 49 words for AlexNet CONV1; erg uses it for every layer.
+//
 // The area budget is per PE (512 B of RF plus 512 B of buffer per PE, converted with one SRAM area
 // model), so a chip with k·256 PEs has k times each buffer: that is how 512 and 1024 PEs are set
 // up, with no area model of erg's own. Without equal area, every dataflow gets RS's storage
-// (256-word RF, 128 KiB per 256 PEs) and keeps in it what its rule lets it keep.
+// (256-word RF, 128 KiB per 256 PEs) and keeps in it what its rule lets it keep; NLR, which has
+// no RF, gets RS's RF bytes added to its buffer. Sizes are of 16-bit storage: a level with other
+// word widths holds proportionally more or fewer words.
 //
 // The buffer may keep weights or let them bypass to the PEs (reference §3: in Eyeriss filters
 // bypass the GLB). Both cost the same area, so for each dataflow and layer the comparison maps
@@ -61,8 +67,8 @@ Result<Arch> comparison_arch(const Arch& base, Dataflow df, int pes, bool equal_
                              bool buffer_keeps_weights);
 
 struct CompareOptions {
-  int pes = 256;  // 256, 512 or 1024
-  bool equal_area = true;
+  int pes = 256;            // 256, 512 or 1024
+  bool equal_area = false;  // as the CLI: --equal-area turns it on
   std::optional<std::int64_t> batch;
   // Called from the calling thread: which dataflow (0-based of 6) and which of its layer searches.
   std::function<void(std::size_t df_index, std::size_t df_count, std::size_t layer_index,
@@ -89,7 +95,7 @@ struct DataflowComparison {
   std::string network;
   std::string base_arch;
   int pes = 256;
-  bool equal_area = true;
+  bool equal_area = false;
   std::int64_t batch = 1;
   std::string unit;
   std::vector<Dataflow> dataflows;    // compared_dataflows()

@@ -548,14 +548,15 @@ void setup_compare(CLI::App& app, Args& a) {
                  "Base architecture: levels and energies per access (a three-level preset or "
                  "arch YAML file)")
       ->capture_default_str();
-  app.add_option("--pes", a.pes, "PEs of the chip: 256 (16x16), 512 (16x32) or 1024 (32x32)")
+  app.add_option("--pes", a.pes,
+                 "PEs of the chip: 256 (16 rows x 16 columns), 512 (16 x 32) or 1024 (32 x 32)")
       ->capture_default_str()
       ->check(kNonEmpty);
   a.compare_batch_opt =
       app.add_option("--batch", a.batch, "Batch size N for every layer")->check(kNonEmpty);
   app.add_flag("--equal-area", a.equal_area,
-               "Give each dataflow storage of equal area (reference §4's RF and buffer sizes) "
-               "instead of RS's storage capacity");
+               "Give each dataflow storage of equal area (reference §4's RF and buffer sizes); "
+               "without it, every dataflow gets RS's storage capacity");
   app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
   app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
   app.footer(

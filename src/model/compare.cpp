@@ -63,6 +63,8 @@ Result<StorageSetup> comparison_storage(Dataflow df, int pes, bool equal_area) {
       StorageSetup s;
       s.rf_words = df == Dataflow::NLR ? 0 : use.rf_words;
       s.buffer_bytes = use.buffer_kib * kKiB * k;
+      // Equal capacity: NLR has no RF, so its buffer gets RS's RF bytes too (2 B per word).
+      if (!equal_area && df == Dataflow::NLR) s.buffer_bytes += rs->rf_words * 2 * 256 * k;
       return s;
     }
   return make_error(
@@ -87,13 +89,17 @@ Result<Arch> comparison_arch(const Arch& base, Dataflow df, int pes, bool equal_
     return make_error(fmt::format("arch '{}': level '{}' needs a network hop energy for the array",
                                   base.name, rf.name));
   const int x = pes == 256 ? 16 : 32, y = pes == 1024 ? 32 : 16;
+  // Sizes are areas of 16-bit storage: the buffer in bytes, the RF in 16-bit words.
   const std::uint64_t glb_words =
       storage->buffer_bytes * 8 / static_cast<std::uint64_t>(glb.word_bits);
+  const std::uint64_t rf_words = storage->rf_words * 16 / static_cast<std::uint64_t>(rf.word_bits);
+  // Reference §4 compares dense data without compression: every level moves plain words.
+  for (StorageLevel& l : a.levels)
+    l.compression = {Compression::None, Compression::None, Compression::None};
   glb.partitioned = false;
   glb.capacity = glb_words;
   glb.capacity_per_tensor = {0, 0, 0};
   glb.keeps = {buffer_keeps_weights, true, true};
-  if (buffer_keeps_weights && glb.update_energy <= 0) glb.update_energy = glb.write_energy;
   if (df == Dataflow::NLR) {
     // No PE storage: the buffer's spatial loops feed the MAC units directly.
     a.compute.mesh_x = x;
@@ -104,10 +110,17 @@ Result<Arch> comparison_arch(const Arch& base, Dataflow df, int pes, bool equal_
     rf.mesh_x = x;
     rf.mesh_y = y;
     rf.partitioned = false;
-    rf.capacity = storage->rf_words;
+    rf.capacity = rf_words;
     rf.capacity_per_tensor = {0, 0, 0};
     rf.keeps = pe_keeps(df);
   }
+  // Psums: every level that now keeps outputs needs the base's energy of a psum update.
+  for (const StorageLevel& l : a.levels)
+    if (l.keeps[static_cast<int>(Tensor::Outputs)] && l.update_energy <= 0)
+      return make_error(fmt::format(
+          "arch '{}': level '{}' keeps outputs in the comparison but has no update energy "
+          "(energy: {{update: ...}})",
+          base.name, l.name));
   a.name = fmt::format("{}-{}-{}pe{}{}", base.name, dataflow_name(df), pes,
                        equal_area ? "-equal-area" : "", buffer_keeps_weights ? "-glb-w" : "");
   if (auto st = a.validate(); !st) return st.error();
@@ -143,6 +156,9 @@ Result<DataflowComparison> compare_dataflows(const Network& net, const Arch& bas
       EstimateOptions eo;
       eo.dataflow = df;
       eo.batch = opt.batch;
+      // Reference §4 compares dense layers.
+      eo.weight_density = 1.0;
+      eo.act_density = 1.0;
       eo.cancel = opt.cancel;
       if (opt.progress)
         eo.progress = [&, k](std::size_t i, std::size_t n, const Layer& l, double f) {

@@ -714,7 +714,8 @@ std::string ratio_text(double x, double rs) {
 
 std::string compare_table(const DataflowComparison& c) {
   std::string out = fmt::format(
-      "dataflow comparison: network {}, {} PEs, batch {}, {} (arch {}); energy in units of {}\n",
+      "dataflow comparison: network {}, {} PEs, batch {}, {} (base arch {}, dense, uncompressed); "
+      "energy in units of {}\n",
       c.network, c.pes, c.batch, c.equal_area ? "equal storage area" : "equal storage capacity",
       c.base_arch, c.unit);
   out += "storage per dataflow:";
@@ -722,7 +723,8 @@ std::string compare_table(const DataflowComparison& c) {
     out += fmt::format("{} {} ({})", k ? ";" : "", dataflow_name(c.dataflows[k]),
                        storage_text(c.storage[k]));
   out += "\n\n";
-  auto section = [&](const std::string& title, auto value, bool ratio) {
+  auto section = [&](const std::string& title, auto value, bool ratio,
+                     const std::string& total_label = "TOTAL") {
     std::vector<std::string> header = {"layer"};
     for (Dataflow df : c.dataflows) header.emplace_back(dataflow_name(df));
     TextTable t(header, 1);
@@ -734,7 +736,7 @@ std::string compare_table(const DataflowComparison& c) {
       t.add_row(std::move(cells), total);
     };
     for (std::size_t i = 0; i < c.layers.size(); ++i) row(c.layer_names[i], c.layers[i], false);
-    row("TOTAL", c.total, true);
+    row(total_label, c.total, true);
     out += title + "\n" + t.render() + "\n";
   };
   section(
@@ -746,7 +748,7 @@ std::string compare_table(const DataflowComparison& c) {
       false);
   section(
       "active PEs", [](const DataflowFigures& f) { return static_cast<double>(f.active_pes); },
-      false);
+      false, "PEAK");
   out +=
       "Each dataflow uses its own optimal mapping for energy (docs/mapper.md); the buffer keeps "
       "weights or lets them bypass, whichever costs less (docs/compare.md).\n";
@@ -762,7 +764,8 @@ std::string compare_json(const DataflowComparison& c) {
     for (std::size_t k = 0; k < c.dataflows.size(); ++k) {
       const DataflowFigures& f = c.layers[i][k];
       json j = figures_json(f);
-      j["ratio_to_rs"] = c.layers[i][0].energy > 0 ? f.energy / c.layers[i][0].energy : 0.0;
+      j["ratio_to_rs"] =
+          c.layers[i][0].energy > 0 ? json(f.energy / c.layers[i][0].energy) : json(nullptr);
       j["buffer_keeps_weights"] = f.buffer_keeps_weights;
       j["mapping"] = mapping_summary(c.archs[k][f.buffer_keeps_weights ? 1 : 0], f.mapping);
       dfs[std::string(dataflow_name(c.dataflows[k]))] = std::move(j);
@@ -772,7 +775,8 @@ std::string compare_json(const DataflowComparison& c) {
   json total_dfs = json::object();
   for (std::size_t k = 0; k < c.dataflows.size(); ++k) {
     json j = figures_json(c.total[k]);
-    j["ratio_to_rs"] = c.total[0].energy > 0 ? c.total[k].energy / c.total[0].energy : 0.0;
+    j["ratio_to_rs"] =
+        c.total[0].energy > 0 ? json(c.total[k].energy / c.total[0].energy) : json(nullptr);
     total_dfs[std::string(dataflow_name(c.dataflows[k]))] = std::move(j);
   }
   json storage = json::object();
@@ -802,7 +806,7 @@ std::string compare_csv(const DataflowComparison& c) {
       out += csv_row({name, std::string(dataflow_name(c.dataflows[k])), exact(f.energy),
                       exact(f.energy_per_mac()), exact(f.dram_accesses_per_mac()),
                       std::to_string(f.active_pes),
-                      exact(figs[0].energy > 0 ? f.energy / figs[0].energy : 0.0),
+                      figs[0].energy > 0 ? exact(f.energy / figs[0].energy) : "",
                       layer ? (f.buffer_keeps_weights ? "true" : "false") : ""});
     }
   };
