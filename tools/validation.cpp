@@ -193,7 +193,8 @@ int main() {
     return 1;
   }
   out +=
-      "`erg compare-dataflows alexnet --pes 256 --batch 16 --equal-area` (dense, uncompressed, as reference §4), CONV layers: energy "
+      "`erg compare-dataflows alexnet --pes 256 --batch 16 --equal-area` (dense, uncompressed, as "
+      "reference §4), CONV layers: energy "
       "of each dataflow relative to RS (published: every other dataflow 1.4–2.5× RS).\n\n| layer |";
   for (Dataflow df : cmp->dataflows) out += fmt::format(" {} |", dataflow_name(df));
   out += "\n|---|";
