@@ -912,6 +912,16 @@ int run(int argc, char** argv) {
     std::cerr << "erg: error: a command is required (run 'erg --help' for usage)\n";
     return kExitBadInput;
   }
+  // A -o FILE whose directory is missing fails now, not after a long search.
+  if (!args.output.empty() && args.output != "-") {
+    const std::filesystem::path dir = std::filesystem::path(args.output).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      report_error(make_error("-o: cannot write output file '" + args.output + "': directory '" +
+                              dir.string() + "' does not exist"));
+      return kExitBadInput;
+    }
+  }
   auto out = it->second->run(args);
   if (!out) {
     report_error(out.error());
