@@ -42,6 +42,8 @@ struct LayerResult {
   MapperStats stats;       // of the search that chose the mapping (shared by identical layers)
   bool heuristic = false;  // the search was interrupted before it found a mapping: the mapping is
                            // simple_mapping's, and `stats` is empty with optimal = false
+  // The dataflow whose mapspace holds the mapping (for `free`, the one that won this layer).
+  Dataflow mapped_dataflow = Dataflow::RS;
 };
 
 struct NetworkEstimate {

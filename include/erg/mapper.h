@@ -81,6 +81,9 @@ struct MapperResult {
   LayerEvaluation eval;
   double objective = 0;  // energy, cycles, or energy × cycles
   MapperStats stats;
+  // The dataflow whose mapspace holds the mapping: the one asked for, or, for free, the one that
+  // won.
+  Dataflow dataflow = Dataflow::RS;
 };
 
 // The best mapping of the layer on the arch under the dataflow. Errors: the arch's shape does not

@@ -2362,6 +2362,7 @@ Result<MapperResult> map_layer_impl(const Layer& layer, const Arch& arch, const 
            Dataflow::OS_B, Dataflow::OS_C, Dataflow::NLR};
   std::string first_error;
   int usable = 0;
+  std::size_t best_df = 0;
   for (std::size_t i = 0; i < dfs.size(); ++i) {
     Best b;
     auto r = search_one(layer, arch, dfs[i], opt, tuning, stats, b);
@@ -2374,7 +2375,10 @@ Result<MapperResult> map_layer_impl(const Layer& layer, const Arch& arch, const 
       // Across dataflows (free), earlier dataflows win exact ties.
       b.key.pos.fill(0);
       b.key.pos[0] = static_cast<int>(i);
-      if (!best.found || b.key.better_than(best.key)) best = b;
+      if (!best.found || b.key.better_than(best.key)) {
+        best = b;
+        best_df = i;
+      }
     }
   }
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -2391,6 +2395,7 @@ Result<MapperResult> map_layer_impl(const Layer& layer, const Arch& arch, const 
   r.eval = std::move(ev.value());
   r.objective = best.key.objective;
   r.stats = stats;
+  r.dataflow = dfs[best_df];
   return r;
 }
 

@@ -27,6 +27,7 @@ struct Found {
   Mapping mapping;
   MapperStats stats;
   bool heuristic = false;
+  Dataflow dataflow = Dataflow::RS;
 };
 
 // The mapper's best mapping of one layer; once the search is cancelled, the best found so far, or
@@ -44,7 +45,7 @@ Result<Found> map_one(const Layer& layer, const Arch& arch, const EstimateOption
       opt.progress(index, count, layer, 0.0);
     }
     auto r = map_layer(layer, arch, mo);
-    if (r.ok()) return Found{r->mapping, r->stats, false};
+    if (r.ok()) return Found{r->mapping, r->stats, false, r->dataflow};
     if (!cancelled(opt)) {
       Error e = r.error();
       e.message = fmt::format("layer '{}': {}", layer.name(), e.message);
@@ -57,7 +58,7 @@ Result<Found> map_one(const Layer& layer, const Arch& arch, const EstimateOption
     e.message = fmt::format("layer '{}': {}", layer.name(), e.message);
     return e;
   }
-  Found f{std::move(m).value(), {}, true};
+  Found f{std::move(m).value(), {}, true, opt.dataflow};
   f.stats.optimal = false;
   return f;
 }
@@ -113,7 +114,8 @@ Result<NetworkEstimate> estimate_network(const Network& net, const Arch& arch,
     const Found& f = found[job_of[i]];
     auto ev = evaluate(layers[i], arch, f.mapping);
     if (!ev.ok()) return ev.error();
-    est.layers.push_back({layers[i], f.mapping, std::move(ev).value(), f.stats, f.heuristic});
+    est.layers.push_back(
+        {layers[i], f.mapping, std::move(ev).value(), f.stats, f.heuristic, f.dataflow});
   }
   return est;
 }

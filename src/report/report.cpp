@@ -461,6 +461,7 @@ std::string estimate_json(const NetworkEstimate& est) {
     l["mapping_loops"] = mapping_loops_json(names, est.layers[i].mapping);
     json m = mapper_json(est.layers[i].stats);
     m["heuristic"] = est.layers[i].heuristic;
+    m["dataflow"] = std::string(dataflow_name(est.layers[i].mapped_dataflow));
     l["mapper"] = std::move(m);
     layers.push_back(std::move(l));
   }
@@ -661,10 +662,12 @@ std::string evaluation_json(const Layer& layer, const Arch& arch, const Mapping&
 
 std::string map_table(const Layer& layer, const Arch& arch, Dataflow dataflow, Objective objective,
                       const MapperResult& r, const std::string& mapping_file) {
-  std::string out =
-      fmt::format("best {} mapping of layer {} on {}, minimising {}: {}\n\n",
-                  dataflow_name(dataflow), layer.name(), arch.name, objective_name(objective),
-                  r.stats.optimal ? "proven optimal" : "not proven optimal (interrupted)");
+  std::string out = fmt::format(
+      "best {} mapping{} of layer {} on {}, minimising {}: {}\n\n", dataflow_name(dataflow),
+      dataflow == Dataflow::Free ? fmt::format(" (from the {} mapspace)", dataflow_name(r.dataflow))
+                                 : "",
+      layer.name(), arch.name, objective_name(objective),
+      r.stats.optimal ? "proven optimal" : "not proven optimal (interrupted)");
   out += evaluation_table(layer, arch, r.mapping, r.eval);
   out += "\nmapping file (erg evaluate --mapping reads it; erg map --out FILE writes it):\n";
   out += mapping_file;
@@ -679,6 +682,7 @@ std::string map_json(const Layer& layer, const Arch& arch, Dataflow dataflow, Ob
                      const MapperResult& r, const std::string& mapping_file) {
   json out = evaluation_object(layer, arch, r.mapping, r.eval);
   out["dataflow"] = std::string(dataflow_name(dataflow));
+  out["mapped_dataflow"] = std::string(dataflow_name(r.dataflow));
   out["objective"] = std::string(objective_name(objective));
   out["objective_value"] = r.objective;
   out["mapping_file"] = mapping_file;
