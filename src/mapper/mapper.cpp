@@ -1230,12 +1230,19 @@ class EvalCache {
         slots_(mask_ + 1),
         words_((mask_ + 1) * static_cast<std::size_t>(levels)) {}
 
+  // Products with per-position odd constants are independent of each other (cheap), then mixed.
   static std::uint64_t hash(const std::uint64_t* key) {
-    std::uint64_t h = 0x9E3779B97F4A7C15ull;
+    static constexpr std::uint64_t kMul[kKey] = {
+        0x9E3779B97F4A7C15ull, 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull,
+        0xD6E8FEB86659FD93ull, 0xFF51AFD7ED558CCDull, 0xC4CEB9FE1A85EC53ull,
+        0x94D049BB133111EBull, 0xBF58476D1CE4E5B9ull, 0x632BE59BD9B4E019ull};
+    std::uint64_t h = 0;
     for (int i = 0; i < kKey; ++i) {
-      h ^= key[i] + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
-      h *= 0xD6E8FEB86659FD93ull;
+      const std::uint64_t x = key[i] * kMul[i];
+      h += x ^ (x >> 31);
     }
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
     h ^= h >> 29;
     return h | 1;
   }
@@ -1529,6 +1536,7 @@ class Worker {
     // Every tuple below either reaches leaf() (which accounts for its orders) or fails the buffer
     // capacity: the latter are the difference.
     reached_ = 0;
+    f_buf_.fill(-1);  // a new inner tuple: leaf() recomputes every dimension's factors
     if (mode_ == Mode::Visit || mode_ == Mode::Check) {
       choose_buffer(0);  // canonical order (for_each_mapping's order)
     } else if (s_.buf <= 0 || sh_.cap.fits(s_.buf, buf_ext_)) {
@@ -1661,18 +1669,29 @@ class Worker {
 
   void leaf() {
     if (stop) return;
-    // Factors per dimension and slot.
-    std::array<std::array<std::int64_t, 5>, kNumDims> f{};
+    // Factors per dimension and slot, and the cache's key words (see below), recomputed for the
+    // dimensions whose buffer factor changed since the last leaf of this inner tuple.
+    auto& f = f_;
     u128 cycles = 1;
     for (int d = 0; d < kNumDims; ++d) {
-      const auto o = static_cast<std::size_t>(tuple_.inner[d]);
-      const auto k = static_cast<std::size_t>(tuple_.buf[d]);
       auto& x = f[static_cast<std::size_t>(d)];
-      x[kPE] = s_.dims[d].inner[o].pe;
-      x[kY] = placed_[d][0];
-      x[kX] = placed_[d][1];
-      x[kB] = s_.dims[d].buffer[o][k];
-      x[kD] = sh_.dfac[d][o][k];
+      if (f_buf_[d] != tuple_.buf[d]) {
+        f_buf_[d] = tuple_.buf[d];
+        const auto o = static_cast<std::size_t>(tuple_.inner[d]);
+        const auto k = static_cast<std::size_t>(tuple_.buf[d]);
+        x[kPE] = s_.dims[d].inner[o].pe;
+        x[kY] = placed_[d][0];
+        x[kX] = placed_[d][1];
+        x[kB] = s_.dims[d].buffer[o][k];
+        x[kD] = sh_.dfac[d][o][k];
+        // Per dimension: the key word when the dimension is Single for a tensor (which slots are
+        // non-unit), and when it is not (inner option, buffer factor index, Y factor).
+        key_single_[d] = (x[kPE] > 1 ? 1u : 0u) | (x[kY] > 1 ? 2u : 0u) | (x[kX] > 1 ? 4u : 0u) |
+                         (x[kB] > 1 ? 8u : 0u) | (x[kD] > 1 ? 16u : 0u);
+        key_other_[d] = static_cast<std::uint64_t>(tuple_.inner[d]) << 36 |
+                        static_cast<std::uint64_t>(tuple_.buf[d]) << 24 |
+                        static_cast<std::uint64_t>(x[kY]);
+      }
       cycles *= static_cast<u128>(x[kPE] * x[kB] * x[kD]);
     }
     // Loop lists.
@@ -1710,18 +1729,6 @@ class Worker {
         return;
       }
     }
-    if (use_cache_) {
-      // Per dimension: the key word when the dimension is Single for a tensor (which slots are
-      // non-unit), and when it is not (inner option, buffer factor index, Y factor).
-      for (int d = 0; d < kNumDims; ++d) {
-        const auto& x = f[static_cast<std::size_t>(d)];
-        key_single_[d] = (x[kPE] > 1 ? 1u : 0u) | (x[kY] > 1 ? 2u : 0u) | (x[kX] > 1 ? 4u : 0u) |
-                         (x[kB] > 1 ? 8u : 0u) | (x[kD] > 1 ? 16u : 0u);
-        key_other_[d] = static_cast<std::uint64_t>(tuple_.inner[d]) << 36 |
-                        static_cast<std::uint64_t>(tuple_.buf[d]) << 24 |
-                        static_cast<std::uint64_t>(x[kY]);
-      }
-    }
     // The lists were built in their listed order: the first permutation of each.
     int order_index = 0;
     std::vector<Dim>& bp = bperm_;
@@ -1746,9 +1753,12 @@ class Worker {
                   const std::vector<Dim>& bp, const std::vector<Dim>& dp) {
     detail::Nest& n = nest_;
     n.loops.clear();
-    n.num_levels = s_.levels;
-    n.bound = sh_.layer.bounds();
-    n.keeps.assign(s_.keeps.begin(), s_.keeps.end());
+    if (!nest_init_) {  // the same for every nest of this worker
+      n.num_levels = s_.levels;
+      n.bound = sh_.layer.bounds();
+      n.keeps.assign(s_.keeps.begin(), s_.keeps.end());
+      nest_init_ = true;
+    }
     auto push = [&](Dim d, std::int64_t factor, int level, bool spatial, int axis) {
       if (factor > 1) n.loops.push_back({d, factor, level, spatial, axis, 1});
     };
@@ -1776,22 +1786,26 @@ class Worker {
     return m;
   }
 
-  // Energy and cycles from the per-tensor cache; false (nothing computed) on a miss.
+  // Energy and cycles from the per-tensor cache; false (nothing computed) on a miss, with
+  // missed_ the tensors missed (bit t) and slots_ set for the others.
   bool cached(int order_index, u128 compute_cycles, double& energy, std::uint64_t& cycles) {
-    double e = sh_.compute_energy;
     std::array<std::uint64_t, kNumDims + 1> key;
     key[kNumDims] = static_cast<std::uint64_t>(order_index);
+    unsigned missed = 0;
     for (int t = 0; t < kNumTensors; ++t) {
       for (int d = 0; d < kNumDims; ++d)
         key[static_cast<std::size_t>(d)] = sh_.single[t][d] ? key_single_[d] : key_other_[d];
       const long slot = cache_[static_cast<std::size_t>(t)]->find(key.data());
-      if (slot < 0) {
-        missed_ = t;
-        return false;
-      }
-      slots_[t] = slot;
-      e += cache_[static_cast<std::size_t>(t)]->energy(slot);
+      if (slot < 0)
+        missed |= 1u << t;
+      else
+        slots_[t] = slot;
     }
+    missed_ = missed;
+    if (missed != 0) return false;
+    double e = sh_.compute_energy;
+    for (int t = 0; t < kNumTensors; ++t)
+      e += cache_[static_cast<std::size_t>(t)]->energy(slots_[t]);
     energy = e;
     cycles = cycles_from(compute_cycles);
     return true;
@@ -1814,20 +1828,16 @@ class Worker {
     return cycles;
   }
 
-  // Stores the counts just computed for the tensors from the first miss on (the earlier ones hit).
+  // Stores the counts just computed for the tensors that missed (their caches' last finds).
   void fill_cache(int order_index) {
     std::array<std::uint64_t, kNumDims + 1> key;
     key[kNumDims] = static_cast<std::uint64_t>(order_index);
-    for (int t = missed_; t < kNumTensors; ++t) {
+    for (int t = 0; t < kNumTensors; ++t) {
+      if (!(missed_ >> t & 1)) continue;
       EvalCache& c = *cache_[static_cast<std::size_t>(t)];
       for (int d = 0; d < kNumDims; ++d)
         key[static_cast<std::size_t>(d)] = sh_.single[t][d] ? key_single_[d] : key_other_[d];
-      long slot = t == missed_ ? -1 : c.find(key.data());
-      if (slot >= 0) {
-        slots_[t] = slot;
-        continue;
-      }
-      slot = c.insert(key.data());
+      const long slot = c.insert(key.data());
       slots_[t] = slot;
       double e = 0;
       std::uint64_t* w = c.words(slot);
@@ -1870,7 +1880,7 @@ class Worker {
       if (!cached(order_index, compute_cycles, energy, cycles)) {
         make_nest(f, bp, dp);
         nest_built = true;
-        counter_->count(nest_, counts_);
+        counter_->count_tensors(nest_, counts_, missed_);
         fill_cache(order_index);
         energy = sh_.compute_energy;
         for (int t = 0; t < kNumTensors; ++t)
@@ -2052,13 +2062,18 @@ class Worker {
   std::array<std::int64_t, kNumDims> buf_ext_{1, 1, 1, 1, 1, 1, 1, 1};
   std::vector<Dim> bperm_, dlist_, fixed_b_;
   detail::Nest nest_;
+  bool nest_init_ = false;  // nest_'s num_levels, bound and keeps are set
   Counts counts_;
   std::unique_ptr<detail::FastCounter> counter_;
   bool use_cache_ = false;
   std::array<std::unique_ptr<EvalCache>, kNumTensors> cache_;
   std::array<std::uint64_t, kNumDims> key_single_{}, key_other_{};
+  // The current leaf's factors per dimension and slot; f_buf_[d]: the buffer index f_[d] and
+  // d's key words were computed for (-1: recompute), reset at each inner tuple.
+  std::array<std::array<std::int64_t, 5>, kNumDims> f_{};
+  std::array<int, kNumDims> f_buf_{-1, -1, -1, -1, -1, -1, -1, -1};
   std::array<long, kNumTensors> slots_{};
-  int missed_ = 0;           // the first tensor the cache missed
+  unsigned missed_ = 0;      // the tensors the cache missed (bit t)
   Bound::Prep prep_;         // the current inner tuple's, when prep_valid_
   bool prep_valid_ = false;  // reset at each inner tuple
 };

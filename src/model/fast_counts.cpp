@@ -231,9 +231,8 @@ struct FastCounter::Impl {
   std::array<std::array<std::uint8_t, kMaxLoops>, kNumDims> dpos{};
   std::array<int, kNumDims> dcount{};
   // lens_[j][d]: Π factors of dimension d over loops [j, n), the tile length of the suffix box
-  // [j, n); computed on first use in each count (lens_stamp_[j] == stamp_).
+  // [j, n); computed for every j at the start of each count.
   std::array<std::array<std::int64_t, kNumDims>, kMaxLoops + 1> lens_{};
-  std::array<u64, kMaxLoops + 1> lens_stamp_{};
   u64 stamp_ = 0;
   // A small direct-mapped cache of Sliding size sums in front of the memo, per group id.
   struct SizeEntry {
@@ -301,18 +300,7 @@ struct FastCounter::Impl {
     }
   }
 
-  const std::int64_t* lens(int j) {
-    std::int64_t* l = lens_[j].data();
-    if (lens_stamp_[j] != stamp_) {
-      lens_stamp_[j] = stamp_;
-      for (int d = 0; d < kNumDims; ++d) {
-        std::int64_t len = 1;
-        for (int c = dcount[d] - 1; c >= 0 && dpos[d][c] >= j; --c) len *= fac[dpos[d][c]];
-        l[d] = len;
-      }
-    }
-    return l;
-  }
+  const std::int64_t* lens(int j) const { return lens_[j].data(); }
   std::int64_t tile_len(int j, int d) { return lens(j)[d]; }
 
   // --- Sliding groups ------------------------------------------------------------------------
@@ -921,7 +909,8 @@ struct FastCounter::Impl {
   }
 
   // False if the nest is not of the fast shape (then `out` is partially written).
-  bool count_fast(const Nest& nest, Counts& out) {
+  // mask: the tensors to count (bit t); use_memo: whether to use the whole-tensor memo.
+  bool count_fast(const Nest& nest, Counts& out, unsigned mask, bool use_memo) {
     const int L = nest.num_levels;
     if (L > kMaxLevels) return false;
     n = 0;
@@ -945,6 +934,11 @@ struct FastCounter::Impl {
     lvstart[L] = n;
     for (int lv = L - 1; lv >= 0; --lv)
       if (lvstart[lv] < 0) lvstart[lv] = lvstart[lv + 1];
+    lens_[n].fill(1);
+    for (int j = n - 1; j >= 0; --j) {
+      lens_[j] = lens_[j + 1];
+      lens_[j][dim[j]] *= fac[j];
+    }
     ++stamp_;
     ++clock_;
 
@@ -953,13 +947,14 @@ struct FastCounter::Impl {
     out.mac_hops = 0;
     out.compute_cycles = cycles;
     for (int tix = 0; tix < kNumTensors; ++tix) {
+      if (!(mask >> tix & 1)) continue;
       LastTensor& last = last_[tix];
       u64 key[kTensorKeyWords];
       int len = 0;
       const u64* src = nullptr;  // the tensor's counts: 4 words per level, then mac_hops
       u64 h = 0;
       TensorMemoUse& use = tensor_use_[tix];
-      const bool keyed = clock_ >= use.skip_until && tensor_key(nest, tix, key, len);
+      const bool keyed = use_memo && clock_ >= use.skip_until && tensor_key(nest, tix, key, len);
       if (keyed) {
         if (len == last.len && same_words(key, last.key.data(), len)) {
           src = last.vals.data();  // as the previous nest: the common case in a search
@@ -1020,7 +1015,16 @@ FastCounter::~FastCounter() = default;
 const FastCounter::Stats& FastCounter::stats() const { return impl_->stats; }
 
 void FastCounter::count(const Nest& nest, Counts& out) {
-  if (impl_->count_fast(nest, out)) {
+  if (impl_->count_fast(nest, out, (1u << kNumTensors) - 1, true)) {
+    ++impl_->stats.fast;
+    return;
+  }
+  ++impl_->stats.general;
+  out = nest_counts(impl_->layer, nest);
+}
+
+void FastCounter::count_tensors(const Nest& nest, Counts& out, unsigned tensors) {
+  if (impl_->count_fast(nest, out, tensors, false)) {
     ++impl_->stats.fast;
     return;
   }

@@ -36,6 +36,12 @@ class FastCounter {
   // Result == analytical_counts(layer, arch, mapping) exactly, every field.
   void count(const Nest& nest, Counts& out);
 
+  // count, for the tensors t with bit t of `tensors` set, without the whole-tensor memo (for a
+  // caller that keeps its own per-tensor cache): their TensorAccess fields equal
+  // analytical_counts' exactly, as do macs and compute_cycles, and mac_hops when the outputs are
+  // counted; the other tensors' fields are unspecified.
+  void count_tensors(const Nest& nest, Counts& out, unsigned tensors);
+
   struct Stats {
     std::uint64_t fast = 0;           // nests counted by the fast path
     std::uint64_t general = 0;        // nests handed to the general model

@@ -174,6 +174,39 @@ TEST(FastCounts, OneCounterReusedAcrossRandomMappings) {
   EXPECT_EQ(checked, 60u * 60u * 4u);
 }
 
+// count_tensors: the tensors asked for are exact (and macs, cycles, and mac_hops with the
+// outputs), whatever subset is asked for and whatever the counter counted before.
+TEST(FastCounts, CountTensorsSubsetsMatchAnalytical) {
+  std::uint64_t checked = 0;
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 rng(5000 + seed);
+    const Layer layer = testing::random_layer(rng);
+    const Arch arch = testing::random_arch(rng);
+    FastCounter fc(layer, arch, seed % 2 == 0 ? 14 : 2);
+    for (int i = 0; i < 60; ++i) {
+      const Mapping m = testing::random_mapping(rng, layer, arch, 20000);
+      const Counts want = analytical_counts(layer, arch, m);
+      const unsigned mask = 1u + static_cast<unsigned>(rng() % 7);
+      const Nest nest = without_unit_loops(detail::flatten(layer, m));
+      Counts got;
+      fc.count_tensors(nest, got, mask);
+      ASSERT_EQ(got.levels.size(), want.levels.size());
+      EXPECT_EQ(got.macs, want.macs);
+      EXPECT_EQ(got.compute_cycles, want.compute_cycles);
+      const int out = static_cast<int>(Tensor::Outputs);
+      if (mask >> out & 1) EXPECT_EQ(got.mac_hops, want.mac_hops);
+      for (std::size_t lv = 0; lv < want.levels.size(); ++lv)
+        for (int t = 0; t < kNumTensors; ++t)
+          if (mask >> t & 1)
+            ASSERT_TRUE(got.levels[lv].tensor[t] == want.levels[lv].tensor[t])
+                << "seed " << seed << " tensor " << t << "\n"
+                << counts_text(got) << counts_text(want);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 30u * 60u);
+}
+
 struct ZooFixture {
   std::vector<Layer> layers;  // distinct layers of the four networks
   std::vector<Arch> archs;
