@@ -1222,9 +1222,14 @@ class EvalCache {
   static constexpr int kKey = kNumDims + 1;
 
   // Starts with 2^10 slots and doubles when 3/4 full, up to 2^max_log2 (then it is emptied).
-  EvalCache(int max_log2, int levels)
+  // A cache emptied kClearsToGrow times since its last growth (a long search whose keys recur
+  // beyond its capacity) may double again, up to 2^cap_log2: larger tables cost cache misses, so
+  // they only pay when they save recounts.
+  static constexpr int kClearsToGrow = 8;
+  EvalCache(int max_log2, int cap_log2, int levels)
       : mask_((std::size_t{1} << 10) - 1),
         max_slots_(std::size_t{1} << std::max(max_log2, 10)),
+        cap_slots_(std::max(max_slots_, std::size_t{1} << std::max(cap_log2, 10))),
         levels_(levels),
         hashes_(mask_ + 1),
         slots_(mask_ + 1),
@@ -1262,6 +1267,10 @@ class EvalCache {
   // A slot for the key of the last find that failed (the cache is emptied first when 3/4 full).
   long insert(const std::uint64_t* key) {
     if (4 * (count_ + 1) > 3 * hashes_.size()) {
+      if (hashes_.size() == max_slots_ && max_slots_ < cap_slots_ && ++clears_ >= kClearsToGrow) {
+        max_slots_ *= 2;
+        clears_ = 0;
+      }
       if (hashes_.size() < max_slots_) {
         grow();
       } else {
@@ -1314,7 +1323,8 @@ class EvalCache {
     std::array<std::uint64_t, kKey> key{};
     double energy = 0;
   };
-  std::size_t mask_, max_slots_;
+  std::size_t mask_, max_slots_, cap_slots_;
+  int clears_ = 0;  // times emptied at max_slots_
   int levels_;
   std::vector<std::uint64_t> hashes_;  // 0 = empty
   std::vector<Slot> slots_;
@@ -1344,8 +1354,8 @@ class Worker {
     use_cache_ = (mode == Mode::Search || mode == Mode::Plain) && sh.cache_ok && !sh.pinned;
     if (use_cache_)
       for (int t = 0; t < kNumTensors; ++t)
-        cache_[static_cast<std::size_t>(t)] =
-            std::make_unique<EvalCache>(mode == Mode::Plain ? 14 : 12, sh.s.levels);
+        cache_[static_cast<std::size_t>(t)] = std::make_unique<EvalCache>(
+            mode == Mode::Plain ? 14 : 12, mode == Mode::Plain ? 16 : 12, sh.s.levels);
   }
 
   // Every mapping, in canonical order (visit, or check the bounds).
