@@ -1903,15 +1903,7 @@ class Worker {
       });
       return;
     }
-    if (s_.buf > 0 && !s_.b_permute) {
-      // Fixed buffer order: the non-unit loops of b_permuted in the listed order.
-      fixed_b_.clear();
-      for (Dim d : s_.b_permuted)
-        if (f[di(d)][kB] > 1) fixed_b_.push_back(d);
-      build_nest(f, fixed_b_, dp);
-    } else {
-      build_nest(f, bp, dp);
-    }
+    make_nest(f, bp, dp);
     if (sh_.pinned) {
       const Mapping m = to_mapping();
       if (!check_pins(sh_.opt.pins, sh_.arch, m).ok()) {
