@@ -21,25 +21,11 @@
 namespace erg {
 namespace {
 
+using testing::counts_text;
+using testing::env_or;
+
 using detail::FastCounter;
 using detail::Nest;
-
-std::string counts_text(const Counts& c) {
-  std::string s =
-      fmt::format("macs {} mac_hops {} cycles {}\n", c.macs, c.mac_hops, c.compute_cycles);
-  for (std::size_t lv = 0; lv < c.levels.size(); ++lv)
-    for (Tensor t : kAllTensors) {
-      const auto& a = c.levels[lv].tensor[static_cast<int>(t)];
-      s += fmt::format("  L{} {:<8} r {:>6} w {:>6} u {:>6} h {:>6}\n", lv, tensor_name(t), a.reads,
-                       a.writes, a.updates, a.hops);
-    }
-  return s;
-}
-
-std::uint64_t env_or(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::strtoull(v, nullptr, 10) : fallback;
-}
 
 // The nest the mapper builds: the loops of factor 1 left out, then finish_nest.
 Nest without_unit_loops(const Nest& full) {

@@ -11,22 +11,8 @@
 namespace erg {
 namespace {
 
-std::string counts_text(const Counts& c) {
-  std::string s =
-      fmt::format("macs {} mac_hops {} cycles {}\n", c.macs, c.mac_hops, c.compute_cycles);
-  for (std::size_t lv = 0; lv < c.levels.size(); ++lv)
-    for (Tensor t : kAllTensors) {
-      const auto& a = c.levels[lv].tensor[static_cast<int>(t)];
-      s += fmt::format("  L{} {:<8} r {:>6} w {:>6} u {:>6} h {:>6}\n", lv, tensor_name(t), a.reads,
-                       a.writes, a.updates, a.hops);
-    }
-  return s;
-}
-
-std::uint64_t env_or(const char* name, std::uint64_t fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::strtoull(v, nullptr, 10) : fallback;
-}
+using testing::counts_text;
+using testing::env_or;
 
 // 1200 cases by default; ERG_EQUALITY_CASES and ERG_EQUALITY_MAX_ITERATIONS run a larger sweep,
 // e.g. ERG_EQUALITY_CASES=20000 ERG_EQUALITY_MAX_ITERATIONS=40000.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "erg/arch.h"
+#include "erg/counts.h"
 #include "erg/layer.h"
 #include "erg/mapping.h"
 
@@ -28,5 +29,10 @@ Mapping random_mapping(std::mt19937_64& rng, const Layer& layer, const Arch& arc
 Case random_case(std::uint64_t seed, std::uint64_t max_iterations = 6000);
 
 std::string describe(const Case& c);
+
+// Every count of a Counts, one line per (level, tensor), for failure messages.
+std::string counts_text(const Counts& c);
+// An unsigned integer from the environment (suite sizes for longer sweeps), or `fallback`.
+std::uint64_t env_or(const char* name, std::uint64_t fallback);
 
 }  // namespace erg::testing
