@@ -607,7 +607,16 @@ class Bound {
     q.blist = &bl;
     q.b_lo = 0;
     q.b_hi = static_cast<int>(bl.size()) - 1;
-    const std::int64_t inner = q.pe * q.n, bmin = bl.front(), bmax = bl.back();
+    const std::int64_t bmin = bl.front(), bmax = bl.back();
+    set_buffer_range(D, bmin, bmax, q);
+    // Compute cycles: PE·B·⌈D/(PE·Y·X·B)⌉ ≥ PE·⌈D/(PE·Y·X)⌉.
+    q.cyc = bmin == bmax ? static_cast<double>(q.pe * bmin * ceil_div(D, q.ext_lo)) : v.cyc;
+  }
+
+  // The buffer extents and loop presence of an assigned dimension whose buffer factor lies in
+  // [bmin, bmax].
+  static void set_buffer_range(std::int64_t D, std::int64_t bmin, std::int64_t bmax, Q& q) {
+    const std::int64_t inner = q.pe * q.n;
     q.ext_lo = inner * bmin;
     q.ext_hi = inner * bmax;
     q.ext_exact = bmin == bmax;
@@ -615,8 +624,6 @@ class Bound {
     q.b_must = bmin > 1;
     q.d_may = q.ext_lo < D;
     q.d_must = q.ext_hi < D;
-    // Compute cycles: PE·B·⌈D/(PE·Y·X·B)⌉ ≥ PE·⌈D/(PE·Y·X)⌉.
-    q.cyc = bmin == bmax ? static_cast<double>(q.pe * bmin * ceil_div(D, q.ext_lo)) : v.cyc;
   }
 
   // Restricts an assigned dimension to the buffer factors k.b … k.b_hi.
@@ -625,16 +632,9 @@ class Bound {
     const auto& bl = *q.blist;
     q.b_lo = k.b;
     q.b_hi = k.b_hi >= 0 ? k.b_hi : k.b;
-    const std::int64_t inner = q.pe * q.n;
     const std::int64_t bmin = bl[static_cast<std::size_t>(q.b_lo)];
     const std::int64_t bmax = bl[static_cast<std::size_t>(q.b_hi)];
-    q.ext_lo = inner * bmin;
-    q.ext_hi = inner * bmax;
-    q.ext_exact = bmin == bmax;
-    q.b_may = bmax > 1;
-    q.b_must = bmin > 1;
-    q.d_may = q.ext_lo < D;
-    q.d_must = q.ext_hi < D;
+    set_buffer_range(D, bmin, bmax, q);
     if (bmin == bmax) q.cyc = static_cast<double>(q.pe * bmin * ceil_div(D, q.ext_lo));
   }
 
