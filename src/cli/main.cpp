@@ -6,6 +6,7 @@
 // error. Exit statuses: 0 success; 2 bad input of any kind (unknown names, bad files, bad flag
 // values, command-line syntax); 130 when Ctrl-C stopped a mapping search (after printing the best
 // mappings found so far); 1 only for an unexpected internal failure.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -31,9 +32,11 @@
 #include "erg/error.h"
 #include "erg/estimate.h"
 #include "erg/io.h"
+#include "erg/layer_overrides.h"
 #include "erg/mapper.h"
 #include "erg/mapping.h"
 #include "erg/network.h"
+#include "erg/onnx_import.h"
 #include "erg/report.h"
 #include "erg/text.h"
 #include "erg/zoo.h"
@@ -69,6 +72,7 @@ struct Args {
   std::string out_file;     // map: --out mapping file
   int pes = 256;            // compare-dataflows: PEs of the comparison chip
   bool equal_area = false;  // compare-dataflows: storage of equal area rather than capacity
+  std::string densities;    // estimate: per-layer overrides file
 
   CLI::Option* batch_opt = nullptr;
   // Every command's setup runs at start-up, so each command that has --batch needs its own
@@ -110,9 +114,32 @@ bool looks_like_path(const std::string& s) {
   return s.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml");
 }
 
-// A zoo name, else a network (or single-layer) YAML file.
+bool has_extension(const std::string& s, const std::string& ext) {
+  return s.size() >= ext.size() && ascii_lower(s.substr(s.size() - ext.size())) == ext;
+}
+
+// "Relu ×7, MaxPool ×3"
+std::string operator_list(const std::vector<OnnxOperatorCount>& ops) {
+  std::string out;
+  for (const auto& o : ops) out += fmt::format("{}{} ×{}", out.empty() ? "" : ", ", o.op, o.count);
+  return out;
+}
+
+// An ONNX model; what was not modelled and every warning go to stderr, once each.
+Result<Network> load_onnx_arg(const std::string& path) {
+  auto r = import_onnx_file(path);
+  if (!r) return r.error();
+  if (!r->not_modelled.empty())
+    std::cerr << "erg: " << path
+              << ": not modelled (no MACs erg counts): " << operator_list(r->not_modelled) << "\n";
+  for (const auto& w : r->warnings) std::cerr << "erg: " << path << ": warning: " << w << "\n";
+  return r->network;
+}
+
+// A zoo name, else a network (or single-layer) YAML file, else an ONNX model.
 Result<Network> load_network_arg(const std::string& what) {
   if (is_zoo_name(what)) return zoo_network(what);
+  if (has_extension(what, ".onnx")) return load_onnx_arg(what);
   std::error_code ec;
   if (looks_like_path(what) || std::filesystem::exists(what, ec)) return load_network_file(what);
   return make_error("unknown network '" + what + "'" + did_you_mean(what, zoo_names()) +
@@ -265,6 +292,9 @@ void setup_estimate(CLI::App& app, Args& a) {
   a.adens_opt = app.add_option("--act-density", a.act_density,
                                "Fraction of non-zero input activations, in [0, 1]")
                     ->check(kNonEmpty);
+  app.add_option("--densities", a.densities,
+                 "Per-layer densities and bitwidths (YAML, docs/formats.md); they win over "
+                 "--weight-density, --act-density, --wbits and --abits for the layers they name");
   app.add_option("--dataflow", a.dataflow, "rs, ws, os (= os_b), os_a, os_b, os_c, nlr or free")
       ->capture_default_str();
   app.add_option("--objective", a.objective,
@@ -305,6 +335,26 @@ Status save_mappings(const NetworkEstimate& est, const std::string& dir) {
   return Ok{};
 }
 
+// Applies the estimate options' bitwidth and density overrides to every layer now, and clears
+// them from the options.
+Status apply_format_flags(Network& net, EstimateOptions& opts) {
+  for (Layer& l : net.layers) {
+    LayerSpec s = l.spec();
+    if (opts.weight_bits) s.weights.bits = *opts.weight_bits;
+    if (opts.act_bits) s.inputs.bits = s.outputs.bits = *opts.act_bits;
+    if (opts.weight_density) s.weights.density = *opts.weight_density;
+    if (opts.act_density) s.inputs.density = s.outputs.density = *opts.act_density;
+    auto layer = Layer::make(s);
+    if (!layer) return layer.error();
+    l = std::move(layer).value();
+  }
+  opts.weight_bits.reset();
+  opts.act_bits.reset();
+  opts.weight_density.reset();
+  opts.act_density.reset();
+  return Ok{};
+}
+
 Result<std::string> run_estimate(const Args& a) {
   if (auto st = check_format(a.format, {"table", "json", "csv"}); !st) return st.error();
   if (a.batch_opt->count() && a.batch < 1) {
@@ -334,6 +384,13 @@ Result<std::string> run_estimate(const Args& a) {
 
   auto net = load_network_arg(a.network);
   if (!net) return net.error();
+  if (!a.densities.empty()) {
+    auto overrides = load_layer_overrides_file(a.densities);
+    if (!overrides) return overrides.error();
+    // The flags set every layer first; the file then sets the layers it names.
+    if (auto st = apply_format_flags(net.value(), opts); !st) return st.error();
+    if (auto st = apply_layer_overrides(net.value(), *overrides); !st) return st.error();
+  }
   auto arch = load_arch(a.arch);
   if (!arch) return arch.error();
   ProgressLine progress;
