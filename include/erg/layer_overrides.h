@@ -7,7 +7,7 @@
 //     conv2: {weights: {density: 0.3, bits: 8}}     # or {density, bits}, either optional
 //
 // Every named layer must exist in the network (case-insensitive; a misspelt name is an error with
-// a "did you mean" hint naming the file's line). Schema: docs/formats.md §Per-layer overrides.
+// a "did you mean" hint naming the file's line). Schema: docs/onnx.md §Per-layer overrides.
 #pragma once
 
 #include <array>

@@ -11,7 +11,7 @@
 // When the initializers hold data (in the file or in external data files next to it), each layer's
 // weight density is measured from its weights. Shape-only models (initializers without data, or
 // whose external data file is absent) import with the default densities and one warning.
-// Mapping rules and limits: docs/formats.md §ONNX.
+// Mapping rules and limits: docs/onnx.md.
 #pragma once
 
 #include <cstdint>

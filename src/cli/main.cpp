@@ -293,7 +293,7 @@ void setup_estimate(CLI::App& app, Args& a) {
                                "Fraction of non-zero input activations, in [0, 1]")
                     ->check(kNonEmpty);
   app.add_option("--densities", a.densities,
-                 "Per-layer densities and bitwidths (YAML, docs/formats.md); they win over "
+                 "Per-layer densities and bitwidths (YAML, docs/onnx.md); they win over "
                  "--weight-density, --act-density, --wbits and --abits for the layers they name");
   app.add_option("--dataflow", a.dataflow, "rs, ws, os (= os_b), os_a, os_b, os_c, nlr or free")
       ->capture_default_str();

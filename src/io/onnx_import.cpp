@@ -1,4 +1,4 @@
-// ONNX models as erg networks (erg/onnx_import.h; rules in docs/formats.md §ONNX).
+// ONNX models as erg networks (erg/onnx_import.h; rules in docs/onnx.md).
 //
 // Stages: parse (protobuf, through libonnx's generated classes) → check the graph (every input
 // provided, unique producers, no cycles) and sort it → fix symbolic input dimensions → alternate
