@@ -205,7 +205,8 @@ class Reader {
         if (net.layers.empty() && !name && t.size() > 1 && t.front() == '#') {
           const std::string_view rest = io::trim(t.substr(1));
           constexpr std::string_view kKey = "network:";
-          if (rest.substr(0, kKey.size()) == kKey) name = std::string(io::trim(rest.substr(kKey.size())));
+          if (rest.substr(0, kKey.size()) == kKey)
+            name = std::string(io::trim(rest.substr(kKey.size())));
         }
         continue;
       }
@@ -377,8 +378,8 @@ class Reader {
       if (eq == std::string::npos) {
         if (i != kNumFields) {
           fail(t.column,
-               fmt::format("unexpected '{}' after the layer name; only 'type=' and 'dilation=' "
-                           "may follow it",
+               fmt::format("unexpected '{}': after the 25 integers come an optional name, then "
+                           "only 'type=' and 'dilation='",
                            t.text));
         }
         if (!t.quoted && io::looks_like_integer(t.text))

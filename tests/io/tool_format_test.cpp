@@ -270,7 +270,7 @@ struct BadLine {
 TEST(ToolFormat, BadLinesNameTheFieldAndColumn) {
   const BadLine cases[] = {
       {"1 227 227 3 1 0 16 11 11 3 96 0 16 55 55 96 1 0 16 4 4 0 0 0", 1, "this line has 24"},
-      {kConv1 + " conv1 7", 70, "unexpected '7' after the layer name"},
+      {kConv1 + " conv1 7", 70, "unexpected '7': after the 25 integers come an optional name"},
       {kConv1 + " 7", 64, "this line has more integers ('7')"},
       {"1 227 227 3 1 0 16 11 11 3 96 0 16 55 55 96 1 0 16 4 4 0 0 0 0.5", 62,
        "field 'pad right': expected an integer, got '0.5'"},
