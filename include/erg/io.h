@@ -1,4 +1,5 @@
-// erg/io.h — reading and writing erg's YAML files: architectures, layers/networks, mappings.
+// erg/io.h — reading and writing erg's YAML (and JSON) files: architectures, layers/networks,
+// mappings.
 //
 // Every file carries `version: 1`. Unknown keys, missing energies, wrong types and impossible
 // values are errors naming the file, line, column and key, with the offending line and a
@@ -32,6 +33,9 @@ Result<Arch> load_arch(const std::string& name_or_path);
 Result<Network> parse_network_yaml(const std::string& text, const std::string& origin);
 Result<Network> load_network_file(const std::string& path);
 std::string network_to_yaml(const Network& net);
+// The same schema as JSON text. yaml-cpp reads JSON, so parse_network_yaml and load_network_file
+// read it back (errors still name the line and column).
+std::string network_to_json(const Network& net);
 
 // Mappings: `mapping:` list, one entry per arch level (by name). Written by erg; read back as is.
 Result<Mapping> parse_mapping_yaml(const std::string& text, const std::string& origin,

@@ -36,9 +36,12 @@
 #include "erg/mapper.h"
 #include "erg/mapping.h"
 #include "erg/network.h"
+#include "erg/network_input.h"
 #include "erg/onnx_import.h"
 #include "erg/report.h"
+#include "erg/scalesim.h"
 #include "erg/text.h"
+#include "erg/tool_format.h"
 #include "erg/zoo.h"
 
 #ifndef ERG_VERSION
@@ -67,12 +70,13 @@ struct Args {
   std::string layer_file, mapping_file, layer_name;
   std::string save_mappings;  // estimate: directory for per-layer layer and mapping files
   std::string objective = "energy";
-  std::string layer;        // map: layer name (with --network) or layer file
-  std::string fix_file;     // map: --fix partial mapping
-  std::string out_file;     // map: --out mapping file
-  int pes = 256;            // compare-dataflows: PEs of the comparison chip
-  bool equal_area = false;  // compare-dataflows: storage of equal area rather than capacity
-  std::string densities;    // estimate: per-layer overrides file
+  std::string layer;          // map: layer name (with --network) or layer file
+  std::string fix_file;       // map: --fix partial mapping
+  std::string out_file;       // map: --out mapping file
+  int pes = 256;              // compare-dataflows: PEs of the comparison chip
+  bool equal_area = false;    // compare-dataflows: storage of equal area rather than capacity
+  std::string export_format;  // zoo export: yaml, json, tool or scalesim
+  std::string densities;      // estimate: per-layer overrides file
 
   CLI::Option* batch_opt = nullptr;
   // Every command's setup runs at start-up, so each command that has --batch needs its own
@@ -111,7 +115,10 @@ bool looks_like_path(const std::string& s) {
   auto ends_with = [&](const std::string& suffix) {
     return s.size() >= suffix.size() && ascii_lower(s.substr(s.size() - suffix.size())) == suffix;
   };
-  return s.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml");
+  if (s.find('/') != std::string::npos) return true;
+  for (const std::string& ext : network_input_extensions())
+    if (ends_with(ext)) return true;
+  return false;
 }
 
 bool has_extension(const std::string& s, const std::string& ext) {
@@ -136,12 +143,13 @@ Result<Network> load_onnx_arg(const std::string& path) {
   return r->network;
 }
 
-// A zoo name, else a network (or single-layer) YAML file, else an ONNX model.
+// A zoo name, else an ONNX model, else a network file in any format load_network_input reads
+// (YAML, JSON, SCALE-Sim CSV, the online tool's per-layer text).
 Result<Network> load_network_arg(const std::string& what) {
   if (is_zoo_name(what)) return zoo_network(what);
   if (has_extension(what, ".onnx")) return load_onnx_arg(what);
   std::error_code ec;
-  if (looks_like_path(what) || std::filesystem::exists(what, ec)) return load_network_file(what);
+  if (looks_like_path(what) || std::filesystem::exists(what, ec)) return load_network_input(what);
   return make_error("unknown network '" + what + "'" + did_you_mean(what, zoo_names()) +
                     ": it is neither a zoo network nor a file ('erg zoo' lists the zoo)");
 }
@@ -277,7 +285,9 @@ std::string short_name(const std::string& name) {
 // erg estimate
 
 void setup_estimate(CLI::App& app, Args& a) {
-  app.add_option("network", a.network, "Zoo network name (see 'erg zoo') or network YAML file")
+  app.add_option("network", a.network,
+                 "Zoo network name (see 'erg zoo') or network file (YAML, JSON, SCALE-Sim CSV, "
+                 "tool .txt; docs/formats.md)")
       ->required();
   app.add_option("--arch", a.arch, "Architecture preset (see 'erg arch list') or arch YAML file")
       ->required();
@@ -485,7 +495,9 @@ constexpr const char* kFixHelp =
 void setup_map(CLI::App& app, Args& a) {
   app.add_option("layer", a.layer, "Layer name in the --network, or a YAML file holding one layer")
       ->required();
-  app.add_option("--network", a.network, "Zoo network name or network YAML file holding the layer");
+  app.add_option("--network", a.network,
+                 "Zoo network name or network file (YAML, JSON, SCALE-Sim CSV, tool .txt) holding "
+                 "the layer");
   app.add_option("--arch", a.arch, "Architecture preset (see 'erg arch list') or arch YAML file")
       ->required();
   app.add_option("--dataflow", a.dataflow, "rs, ws, os (= os_b), os_a, os_b, os_c, nlr or free")
@@ -520,7 +532,7 @@ Result<Layer> map_layer_arg(const Args& a) {
   }
   std::error_code ec;
   if (looks_like_path(a.layer) || std::filesystem::exists(a.layer, ec)) {
-    auto net = load_network_file(a.layer);
+    auto net = load_network_input(a.layer);
     if (!net) return net.error();
     if (net->layers.size() == 1) return net->layers.front();
     std::string list;
@@ -598,7 +610,9 @@ Result<std::string> run_map(const Args& a) {
 // erg compare-dataflows
 
 void setup_compare(CLI::App& app, Args& a) {
-  app.add_option("network", a.network, "Zoo network name (see 'erg zoo') or network YAML file")
+  app.add_option("network", a.network,
+                 "Zoo network name (see 'erg zoo') or network file (YAML, JSON, SCALE-Sim CSV, "
+                 "tool .txt; docs/formats.md)")
       ->required();
   a.arch = "eyeriss-isca16";
   app.add_option("--arch", a.arch,
@@ -680,11 +694,15 @@ Result<std::string> run_zoo(const Args& a) {
                  {"macs", net->macs()}});
   }
   if (a.format == "json") return j.dump(2) + "\n";
-  return columns(rows) + "(batch 1; 'erg zoo show NAME' lists a network's layers)\n";
+  return columns(rows) +
+         "(batch 1; 'erg zoo show NAME' lists a network's layers, 'erg zoo export NAME' writes "
+         "it)\n";
 }
 
 void setup_zoo_show(CLI::App& app, Args& a) {
-  app.add_option("name", a.network, "Zoo network name or network YAML file")->required();
+  app.add_option("name", a.network,
+                 "Zoo network name or network file (YAML, JSON, SCALE-Sim CSV, tool .txt)")
+      ->required();
   app.add_option("--format", a.format, "table or json")->capture_default_str();
 }
 
@@ -734,6 +752,44 @@ Result<std::string> run_zoo_show(const Args& a) {
   }
   return "network " + net->name + ": " + std::to_string(net->layers.size()) + " layers, " +
          human(net->weights()) + " weights, " + human(net->macs()) + " MACs\n" + columns(rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// erg zoo export
+
+void setup_zoo_export(CLI::App& app, Args& a) {
+  app.add_option("name", a.network,
+                 "Zoo network name or network file (YAML, JSON, SCALE-Sim CSV, tool .txt)")
+      ->required();
+  app.add_option("--format", a.export_format,
+                 "yaml, json, tool (the online estimation tool's per-layer text) or scalesim "
+                 "(SCALE-Sim topology CSV); default: from the -o extension, else yaml");
+  app.add_option("-o,--output", a.output, "Write the network to FILE instead of stdout");
+  app.footer(
+      "Every format reads back with 'erg estimate', 'erg zoo show' and the other commands.\n"
+      "The tool format rounds zero counts to integers; SCALE-Sim's CSV has no batch, groups,\n"
+      "dilation, bitwidths or densities (docs/formats.md).");
+}
+
+// The export format: --format, else the -o file's extension, else yaml.
+std::string export_format_of(const Args& a) {
+  if (!a.export_format.empty()) return a.export_format;
+  const std::string ext = ascii_lower(std::filesystem::path(a.output).extension().string());
+  if (ext == ".json") return "json";
+  if (ext == ".csv") return "scalesim";
+  if (ext == ".txt" || ext == ".cfg" || ext == ".tool") return "tool";
+  return "yaml";
+}
+
+Result<std::string> run_zoo_export(const Args& a) {
+  const std::string format = export_format_of(a);
+  if (auto st = check_format(format, {"yaml", "json", "tool", "scalesim"}); !st) return st.error();
+  auto net = load_network_arg(a.network);
+  if (!net) return net.error();
+  if (format == "json") return network_to_json(*net);
+  if (format == "tool") return network_to_tool_config(*net);
+  if (format == "scalesim") return network_to_scalesim_csv(*net);
+  return network_to_yaml(*net);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -846,8 +902,11 @@ const Command kCommands[] = {
     {"compare-dataflows",
      "Every dataflow on storage of equal area (or capacity), each with its optimal mappings",
      setup_compare, run_compare},
-    {"zoo", "List the built-in networks (or 'zoo show NAME')", setup_zoo, run_zoo},
+    {"zoo", "List the built-in networks (or 'zoo show NAME', 'zoo export NAME')", setup_zoo,
+     run_zoo},
     {"zoo show", "List a network's layers and shapes", setup_zoo_show, run_zoo_show},
+    {"zoo export", "Write a network as erg YAML or JSON, the online tool's text or SCALE-Sim CSV",
+     setup_zoo_export, run_zoo_export},
     {"arch", "Architecture presets: 'arch list', 'arch show NAME'", setup_arch, nullptr},
     {"arch list", "List the architecture presets", setup_arch_list, run_arch_list},
     {"arch show", "Print an architecture: levels, capacities, energies, meshes", setup_arch_show,
@@ -923,6 +982,7 @@ int run(int argc, char** argv) {
       "  erg estimate alexnet --arch eyeriss --batch 4\n"
       "  erg map conv1 --network alexnet --arch eyeriss --out conv1.map.yaml\n"
       "  erg evaluate --layer conv1.yaml --arch eyeriss --mapping conv1.map.yaml\n"
+      "  erg zoo export alexnet --format tool -o alexnet.txt\n"
       "Run 'erg COMMAND --help' for a command's flags.");
 
   if (auto st = check_command_words(argc, argv); !st) {

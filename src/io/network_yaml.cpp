@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "erg/io.h"
 #include "erg/text.h"
@@ -187,6 +188,17 @@ std::string format_yaml(const TensorFormat& f) {
   return fmt::format("{{bits: {}, density: {}}}", f.bits, io::yaml_number(f.density));
 }
 
+// A JSON string; bytes that are not UTF-8 become U+FFFD rather than an exception.
+std::string json_string(const std::string& s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// yaml_number writes the shortest text that reads back as the same double, which is valid JSON
+// for every finite value (densities are always finite).
+std::string format_json(const TensorFormat& f) {
+  return fmt::format("{{\"bits\": {}, \"density\": {}}}", f.bits, io::yaml_number(f.density));
+}
+
 }  // namespace
 
 Result<Network> parse_network_yaml(const std::string& text, const std::string& origin) {
@@ -222,6 +234,31 @@ std::string network_to_yaml(const Network& net) {
     out += "    inputs: " + format_yaml(s.inputs) + "\n";
     out += "    outputs: " + format_yaml(s.outputs) + "\n";
   }
+  return out;
+}
+
+std::string network_to_json(const Network& net) {
+  std::string out = "{\n  \"version\": 1,\n";
+  out += "  \"network\": " + json_string(net.name) + ",\n";
+  out += "  \"layers\": [";
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const LayerSpec& s = net.layers[i].spec();
+    out += i == 0 ? "\n" : ",\n";
+    out += "    {\"name\": " + json_string(s.name) + ",\n";
+    out += fmt::format(
+        "     \"type\": \"{}\", \"batch\": {}, \"in_channels\": {}, "
+        "\"out_channels\": {}, \"groups\": {},\n",
+        layer_type_name(s.type), s.batch, s.in_channels, s.out_channels, s.groups);
+    out += fmt::format(
+        "     \"in\": [{}, {}], \"filter\": [{}, {}], \"stride\": [{}, {}], \"dilation\": "
+        "[{}, {}], \"pad\": [{}, {}, {}, {}],\n",
+        s.in_h, s.in_w, s.filter_h, s.filter_w, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w,
+        s.pad_top, s.pad_bottom, s.pad_left, s.pad_right);
+    out += "     \"weights\": " + format_json(s.weights) + ",\n";
+    out += "     \"inputs\": " + format_json(s.inputs) + ",\n";
+    out += "     \"outputs\": " + format_json(s.outputs) + "}";
+  }
+  out += "\n  ]\n}\n";
   return out;
 }
 

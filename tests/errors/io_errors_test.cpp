@@ -12,6 +12,9 @@
 
 #include "erg/arch.h"
 #include "erg/io.h"
+#include "erg/network_input.h"
+#include "erg/scalesim.h"
+#include "erg/tool_format.h"
 
 namespace erg {
 namespace {
@@ -36,16 +39,24 @@ std::string file_line(const std::string& path, int n) {
   return line;
 }
 
-// Loads the file as the kind its name says (arch_, net_, map_ or pins_, the last two for the
-// eyeriss preset) and returns the error.
+// Loads the file as the kind its name says (arch_, net_, tool_, csv_, map_ or pins_, the last two
+// for the eyeriss preset) and returns the error. Network files in any format must fail the same
+// way through load_network_input.
 Error load_error(const std::string& path, const std::string& file) {
-  if (file.rfind("arch_", 0) == 0) {
-    auto r = load_arch_file(path);
+  const bool tool = file.rfind("tool_", 0) == 0;
+  const bool csv = file.rfind("csv_", 0) == 0;
+  if (tool || csv || file.rfind("net_", 0) == 0) {
+    auto r = tool  ? load_tool_config_file(path)
+             : csv ? load_scalesim_csv_file(path)
+                   : load_network_file(path);
     EXPECT_FALSE(r.ok()) << file << " loaded but should not have";
+    auto any = load_network_input(path);
+    EXPECT_FALSE(any.ok()) << file << " loaded through load_network_input";
+    if (!r.ok() && !any.ok()) EXPECT_EQ(any.error().to_string(), r.error().to_string());
     return r.ok() ? Error{} : r.error();
   }
-  if (file.rfind("net_", 0) == 0) {
-    auto r = load_network_file(path);
+  if (file.rfind("arch_", 0) == 0) {
+    auto r = load_arch_file(path);
     EXPECT_FALSE(r.ok()) << file << " loaded but should not have";
     return r.ok() ? Error{} : r.error();
   }
@@ -134,6 +145,44 @@ const BadFile kNetworkFiles[] = {
     {"net_no_version.yaml", "missing 'version: 1'", 2},
     {"net_layer_and_layers.yaml", "give either 'layer' (one layer) or 'layers'", 4},
     {"net_single_layer_bad.yaml", "layer 'big': filter height 3 (dilated 7) exceeds", 4},
+    // JSON goes through the same reader; errors keep their line.
+    {"net_json_unknown_key.json", "unknown key 'strde' in layer 'fc1' (did you mean 'stride'?)", 6},
+};
+
+// The online tool's per-layer configuration (docs/formats.md).
+const BadFile kToolFiles[] = {
+    {"tool_field_count.txt", "a layer line has 25 integers", 2, "this line has 24"},
+    {"tool_not_integer.txt", "field 'filter channels': expected an integer, got '4S'", 4},
+    {"tool_zero_channels.txt", "field 'ifmap channels': expected a positive integer, got '0'", 1},
+    {"tool_negative_pad.txt", "field 'pad bottom': expected a non-negative integer, got '-1'", 1},
+    {"tool_zeros_too_many.txt", "field 'ifmap zeros': 43265 zeros, but the ifmap has only 43264",
+     2},
+    {"tool_ofmap_mismatch.txt", "field 'ofmap height': expected 23 (from the ifmap height", 3},
+    {"tool_absurd_channels.txt", "'in_channels' = 1000000000000 is absurdly large", 1,
+     "layer 'huge'"},
+    {"tool_empty.txt", "the file has no layer lines", 0},
+    {"tool_bits.txt", "field 'filter bits': expected a bitwidth in 1..64, got '0'", 1},
+    {"tool_groups.txt", "field 'filter channels': 40 does not divide the ifmap's 96 channels", 1},
+    {"tool_index_order.txt", "field 'index': 1 does not follow index 1 on line 1", 2},
+    {"tool_unknown_option.txt", "unknown option 'typ='", 1, "did you mean 'type'?"},
+    {"tool_duplicate_name.txt", "the layer name 'CONV3' is already used on line 1", 2},
+    {"tool_batch_mismatch.txt", "field 'ofmap maps': expected 2 (the ifmap's maps", 2},
+};
+
+// SCALE-Sim topology CSV files (docs/formats.md).
+const BadFile kCsvFiles[] = {
+    {"csv_missing_header.csv", "missing the header line", 1, "Layer name, IFMAP Height"},
+    {"csv_not_integer.csv", "column 'Channels': expected a positive integer, got '9b'", 4},
+    {"csv_field_count.csv", "a layer name and 7 integers", 2, "this one has 7 cells"},
+    {"csv_zero.csv", "column 'Num Filter': expected a positive integer, got '0'", 2},
+    {"csv_filter_too_big.csv", "column 'Filter Height': 5 exceeds the IFMAP Height 4", 3},
+    {"csv_bad_header.csv", "header column 4 is 'Filter Hight', expected 'Filter Height'", 1,
+     "did you mean 'Filter Height'?"},
+    {"csv_empty.csv", "the file is empty", 0},
+    {"csv_absurd.csv", "'in_channels' = 1000000000000 is absurdly large", 2, "layer 'FC'"},
+    {"csv_duplicate.csv", "the layer name 'conv1' is already used on line 2", 3},
+    {"csv_too_many.csv", "this one has 10 cells", 2},
+    {"csv_gemm_bad.csv", "column 'K': expected a positive integer, got 'abc'", 2},
 };
 
 const BadFile kMappingFiles[] = {
@@ -172,6 +221,8 @@ std::string case_name(const ::testing::TestParamInfo<BadFile>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Arch, ErrorsIoFile, ::testing::ValuesIn(kArchFiles), case_name);
 INSTANTIATE_TEST_SUITE_P(Network, ErrorsIoFile, ::testing::ValuesIn(kNetworkFiles), case_name);
+INSTANTIATE_TEST_SUITE_P(Tool, ErrorsIoFile, ::testing::ValuesIn(kToolFiles), case_name);
+INSTANTIATE_TEST_SUITE_P(Csv, ErrorsIoFile, ::testing::ValuesIn(kCsvFiles), case_name);
 INSTANTIATE_TEST_SUITE_P(Mapping, ErrorsIoFile, ::testing::ValuesIn(kMappingFiles), case_name);
 INSTANTIATE_TEST_SUITE_P(Pins, ErrorsIoFile, ::testing::ValuesIn(kPinsFiles), case_name);
 
@@ -180,12 +231,15 @@ TEST(ErrorsIoFiles, EveryDataFileIsChecked) {
   std::set<std::string> listed;
   for (const auto& b : kArchFiles) listed.insert(b.file);
   for (const auto& b : kNetworkFiles) listed.insert(b.file);
+  for (const auto& b : kToolFiles) listed.insert(b.file);
+  for (const auto& b : kCsvFiles) listed.insert(b.file);
   for (const auto& b : kMappingFiles) listed.insert(b.file);
   for (const auto& b : kPinsFiles) listed.insert(b.file);
   for (const auto& entry : std::filesystem::directory_iterator(kDataDir)) {
     const std::string name = entry.path().filename().string();
-    const bool mine = name.rfind("arch_", 0) == 0 || name.rfind("net_", 0) == 0 ||
-                      name.rfind("map_", 0) == 0 || name.rfind("pins_", 0) == 0;
+    bool mine = false;
+    for (const char* prefix : {"arch_", "net_", "tool_", "csv_", "map_", "pins_"})
+      mine = mine || name.rfind(prefix, 0) == 0;
     if (mine) EXPECT_TRUE(listed.count(name)) << name << " is not in any table";
   }
 }
@@ -224,6 +278,40 @@ TEST(ErrorsIo, FileOverTheSizeLimitIsRefusedNamingThePath) {
   auto ok = read_text_file(path);
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->size(), kMaxInputBytes);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ErrorsIo, NetworkInputsOverTheSizeLimitAreRefusedInEveryFormat) {
+  const auto dir = std::filesystem::temp_directory_path() / "erg_io_errors_size_test";
+  std::filesystem::create_directories(dir);
+  for (const char* name : {"huge.txt", "huge.csv", "huge.json", "huge.net"}) {
+    const std::string path = (dir / name).string();
+    { std::ofstream(path) << "1 2 3\n"; }
+    std::filesystem::resize_file(path, kMaxInputBytes + 1);
+    auto r = load_network_input(path);
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("limit"), std::string::npos) << r.error().message;
+  }
+  auto t = load_tool_config_file((dir / "huge.txt").string());
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().message.find("limit"), std::string::npos) << t.error().message;
+  auto c = load_scalesim_csv_file((dir / "huge.csv").string());
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("limit"), std::string::npos) << c.error().message;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ErrorsIo, UnknownNetworkFormatListsTheAcceptedExtensions) {
+  const auto dir = std::filesystem::temp_directory_path() / "erg_io_errors_format_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "net.bin").string();
+  { std::ofstream(path) << "hello world\n"; }
+  auto r = load_network_input(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().file, path);
+  for (const std::string& ext : network_input_extensions())
+    EXPECT_NE(r.error().message.find(ext), std::string::npos) << ext << ": " << r.error().message;
   std::filesystem::remove_all(dir);
 }
 
