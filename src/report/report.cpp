@@ -1,13 +1,8 @@
 // Views of estimates and evaluations: terminal tables, JSON and CSV.
 //
 // Every number shown is derived from the per-layer Energy (storage and network energy by level ×
-// tensor, plus compute), through the small set of helpers at the top of this file, so the three
-// formats cannot disagree. The derived views are:
-//   - by data type: compute (MACs only) and weights / ifmap / ofmap (Energy::tensor_total, which
-//     counts the MAC array's psum reduction as ofmap energy);
-//   - by level: each storage level, then each level's inter-instance network (e.g. Eyeriss's
-//     "array"), then the compute units (MAC energy plus the MAC array's psum reduction, so that
-//     the by-level columns add up to the total exactly like the by-type columns do).
+// tensor, plus compute), through the breakdowns of breakdown.h (shared with the SVG charts of
+// plot.cpp), so the formats cannot disagree.
 #include "erg/report.h"
 
 #include <fmt/format.h>
@@ -23,98 +18,20 @@
 
 #include "erg/dataflow.h"
 #include "erg/mapping.h"
+#include "report/breakdown.h"
 
 namespace erg {
 namespace {
 
 // ordered_json keeps keys in the order written, so the output reads in the documented order.
 using json = nlohmann::ordered_json;
-
-// ---------------------------------------------------------------------------------------------
-// Energy views shared by every format.
-
-struct TypeSplit {
-  double total = 0, compute = 0, weights = 0, ifmap = 0, ofmap = 0;
-};
-
-TypeSplit type_split(const Energy& e) {
-  TypeSplit s;
-  s.compute = e.compute;
-  s.weights = e.tensor_total(Tensor::Weights);
-  s.ifmap = e.tensor_total(Tensor::Inputs);
-  s.ofmap = e.tensor_total(Tensor::Outputs);  // includes compute_network (psum reduction)
-  s.total = s.compute + s.weights + s.ifmap + s.ofmap;
-  return s;
-}
-
-void add_into(TypeSplit& a, const TypeSplit& b) {
-  a.total += b.total;
-  a.compute += b.compute;
-  a.weights += b.weights;
-  a.ifmap += b.ifmap;
-  a.ofmap += b.ofmap;
-}
-
-// One "energy by level" column.
-struct LevelColumn {
-  enum class Kind { Storage, Network, Compute } kind;
-  int level = 0;  // storage or network level index (-1: none); unused for Compute
-  std::string name;
-};
-
-double column_value(const LevelColumn& c, const Energy& e) {
-  switch (c.kind) {
-    case LevelColumn::Kind::Storage:
-      return c.level < static_cast<int>(e.storage.size()) ? e.level_total(c.level) : 0.0;
-    case LevelColumn::Kind::Network:  // level -1: a named network that carries no energy
-      return c.level >= 0 && c.level < static_cast<int>(e.network.size()) ? e.network_total(c.level)
-                                                                          : 0.0;
-    case LevelColumn::Kind::Compute:
-      return e.compute + e.compute_network;
-  }
-  return 0.0;
-}
-
-bool has_network_energy(const Energy& e, int level) {
-  return level < static_cast<int>(e.network.size()) && e.network_total(level) != 0.0;
-}
-
-// Columns for one layer under a known arch: every storage level, the networks the arch declares
-// (hop energy) or that carry energy, then the compute units.
-std::vector<LevelColumn> arch_columns(const Arch& arch, const Energy& e) {
-  std::vector<LevelColumn> cols;
-  for (int i = 0; i < arch.num_levels(); ++i) {
-    cols.push_back({LevelColumn::Kind::Storage, i, arch.levels[i].name});
-  }
-  for (int i = 0; i < arch.num_levels(); ++i) {
-    const StorageLevel& s = arch.levels[i];
-    if (s.hop_energy > 0 || has_network_energy(e, i)) {
-      cols.push_back({LevelColumn::Kind::Network, i,
-                      s.network_name.empty() ? s.name + " network" : s.network_name});
-    }
-  }
-  cols.push_back({LevelColumn::Kind::Compute, 0, arch.compute.name});
-  return cols;
-}
-
-// Columns for an estimate: the arch's storage levels, every network that the arch declares or
-// that carries energy in some layer, then the compute units. The same for every dataflow.
-std::vector<LevelColumn> estimate_columns(const NetworkEstimate& est) {
-  const Arch& arch = est.hardware;
-  std::vector<LevelColumn> cols;
-  for (int i = 0; i < arch.num_levels(); ++i)
-    cols.push_back({LevelColumn::Kind::Storage, i, arch.levels[i].name});
-  for (int i = 0; i < arch.num_levels(); ++i) {
-    const StorageLevel& s = arch.levels[i];
-    bool used = s.hop_energy > 0;
-    for (const LayerResult& r : est.layers) used = used || has_network_energy(r.eval.energy, i);
-    if (used)
-      cols.push_back({LevelColumn::Kind::Network, i,
-                      s.network_name.empty() ? s.name + " network" : s.network_name});
-  }
-  cols.push_back({LevelColumn::Kind::Compute, 0, arch.compute.name});
-  return cols;
-}
+using detail::add_into;
+using detail::arch_columns;
+using detail::column_value;
+using detail::estimate_columns;
+using detail::LevelColumn;
+using detail::type_split;
+using detail::TypeSplit;
 
 // ---------------------------------------------------------------------------------------------
 // Small formatting helpers.
