@@ -1,6 +1,8 @@
 // The energy breakdowns of breakdown.h.
 #include "report/breakdown.h"
 
+#include "erg/text.h"
+
 namespace erg::detail {
 namespace {
 
@@ -72,6 +74,11 @@ std::vector<LevelColumn> estimate_columns(const NetworkEstimate& est) {
   }
   cols.push_back({LevelColumn::Kind::Compute, 0, arch.compute.name});
   return cols;
+}
+
+std::string unit_phrase(const std::string& unit) {
+  if (ascii_lower(unit) == "mac") return "× MAC energy";
+  return unit.empty() ? "arbitrary units" : unit;
 }
 
 }  // namespace erg::detail

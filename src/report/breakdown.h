@@ -40,4 +40,8 @@ std::vector<LevelColumn> arch_columns(const Arch& arch, const Energy& e);
 // that carries energy in some layer, then the compute units. The same for every dataflow.
 std::vector<LevelColumn> estimate_columns(const NetworkEstimate& est);
 
+// How a figure in the estimate's unit reads: "× MAC energy" for the presets' unit (energy in
+// units of one MAC's energy), else the unit as given (e.g. "pJ").
+std::string unit_phrase(const std::string& unit);
+
 }  // namespace erg::detail

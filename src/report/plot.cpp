@@ -27,6 +27,7 @@ namespace {
 
 using detail::LevelColumn;
 using detail::TypeSplit;
+using detail::unit_phrase;
 
 // ---------------------------------------------------------------------------------------------
 // Text: valid XML whatever the input bytes.
@@ -147,12 +148,6 @@ std::string tick_label(double v) {
 
 std::string percent_text(double part, double whole) {
   return whole > 0 ? fmt::format("{:.1f} %", 100.0 * part / whole) : "-";
-}
-
-// "× MAC energy" for the presets' unit (energy in units of one MAC), else the unit itself.
-std::string unit_phrase(const std::string& unit) {
-  if (ascii_lower(unit) == "mac") return "× MAC energy";
-  return unit.empty() ? "arbitrary units" : unit;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -64,11 +64,16 @@ std::string csv_row(const std::vector<std::string>& cells) {
 }
 
 // A plain text table: the first `left_cols` columns left-aligned (names), the rest right-aligned
-// (numbers). A rule is drawn under the header and above rows marked as totals.
+// (numbers). A rule is drawn under the header and above rows marked as totals. Optional groups
+// put a title over a run of columns (e.g. the unit of the energy columns), in a line above the
+// header, each title left-aligned over its first column.
 class TextTable {
  public:
   TextTable(std::vector<std::string> header, std::size_t left_cols)
       : header_(std::move(header)), left_cols_(left_cols) {}
+  void add_group(std::size_t first, std::size_t last, std::string title) {
+    groups_.push_back({first, last, std::move(title)});
+  }
   void add_row(std::vector<std::string> row, bool total = false) {
     row.resize(header_.size());
     rows_.push_back({std::move(row), total});
@@ -80,11 +85,31 @@ class TextTable {
     };
     widen(header_);
     for (const auto& r : rows_) widen(r.cells);
+    // A group title wider than its columns widens the group's last column.
+    auto start = [&](std::size_t col) {
+      std::size_t x = 0;
+      for (std::size_t i = 0; i < col; ++i) x += w[i] + 2;
+      return x;
+    };
+    for (const Group& g : groups_) {
+      const std::size_t span = start(g.last) + w[g.last] - start(g.first);
+      if (g.title.size() > span) w[g.last] += g.title.size() - span;
+    }
     std::size_t width = 0;
     for (std::size_t x : w) width += x + 2;
     width = width >= 2 ? width - 2 : 0;
     const std::string rule(width, '-');
-    std::string out = line(header_, w) + rule + "\n";
+    std::string out;
+    if (!groups_.empty()) {
+      std::string g_line;
+      for (const Group& g : groups_) {
+        const std::size_t at = start(g.first);
+        if (g_line.size() < at) g_line += std::string(at - g_line.size(), ' ');
+        g_line += g.title;
+      }
+      out += g_line + "\n";
+    }
+    out += line(header_, w) + rule + "\n";
     for (const auto& r : rows_) {
       if (r.total) out += rule + "\n";
       out += line(r.cells, w);
@@ -96,6 +121,10 @@ class TextTable {
   struct Row {
     std::vector<std::string> cells;
     bool total;
+  };
+  struct Group {
+    std::size_t first, last;
+    std::string title;
   };
   std::string line(const std::vector<std::string>& cells, const std::vector<std::size_t>& w) const {
     std::string out;
@@ -114,6 +143,7 @@ class TextTable {
   std::vector<std::string> header_;
   std::size_t left_cols_;
   std::vector<Row> rows_;
+  std::vector<Group> groups_;
 };
 
 json loops_json(const std::vector<Loop>& loops) {
@@ -316,10 +346,15 @@ std::string human_number(double v) {
 
 std::string estimate_table(const NetworkEstimate& est) {
   const EstimateView v = estimate_view(est);
-  std::vector<std::string> header = {"layer",   "type",  "MACs",  "nz MACs", "weights", "energy",
-                                     "compute", "wghts", "ifmap", "ofmap",   "share %"};
+  std::vector<std::string> header = {"layer",   "type",    "MACs",  "nz MACs", "weights", "total",
+                                     "compute", "weights", "ifmap", "ofmap",   "share %"};
   for (const auto& c : v.cols) header.push_back(c.name);
   TextTable t(header, 2);
+  // The unit of every energy column, in the group titles over them.
+  const std::string unit = detail::unit_phrase(est.unit);
+  t.add_group(2, 4, "counts");
+  t.add_group(5, 9, "energy by data type (" + unit + ")");
+  t.add_group(11, header.size() - 1, "energy by level (" + unit + ")");
   auto cells = [&](const EstimateRow& r) {
     std::vector<std::string> c = {r.name,
                                   r.type,
