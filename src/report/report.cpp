@@ -480,8 +480,12 @@ std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping
   if (!out.empty() && out.back() != '\n') out += '\n';
   out += '\n';
 
-  TextTable counts(
-      {"level", "tensor", "reads", "writes", "updates", "hops", "storage E", "network E"}, 2);
+  // Counts in words, in the human form (the JSON has them exact); energies in the arch's unit.
+  TextTable counts({"level", "tensor", "reads", "writes", "updates", "hops", "storage", "network"},
+                   2);
+  counts.add_group(2, 5, "accesses (words)");
+  counts.add_group(6, 7, "energy (" + detail::unit_phrase(arch.unit) + ")");
+  auto count = [](std::uint64_t v) { return human_number(static_cast<double>(v)); };
   for (int lv = 0; lv < arch.num_levels(); ++lv) {
     for (Tensor t : kAllTensors) {
       const int ti = static_cast<int>(t);
@@ -490,19 +494,18 @@ std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping
       const double se = lv < static_cast<int>(e.storage.size()) ? e.storage[lv][ti] : 0.0;
       const double ne = lv < static_cast<int>(e.network.size()) ? e.network[lv][ti] : 0.0;
       counts.add_row({ti == 0 ? arch.levels[lv].name : "", std::string(tensor_name(t)),
-                      std::to_string(a.reads), std::to_string(a.writes), std::to_string(a.updates),
-                      std::to_string(a.hops), human_number(se), human_number(ne)});
+                      count(a.reads), count(a.writes), count(a.updates), count(a.hops),
+                      human_number(se), human_number(ne)});
     }
   }
-  counts.add_row(
-      {arch.compute.name, "macs", std::to_string(c.macs), "", "", std::to_string(c.mac_hops),
-       human_number(e.compute), human_number(e.compute_network)},
-      /*total=*/true);
+  counts.add_row({arch.compute.name, "macs", count(c.macs), "", "", count(c.mac_hops),
+                  human_number(e.compute), human_number(e.compute_network)},
+                 /*total=*/true);
   out += counts.render() + "\n";
 
   const TypeSplit s = type_split(e);
   const std::vector<LevelColumn> cols = arch_columns(arch, e);
-  TextTable totals({"energy", "value", "share %"}, 1);
+  TextTable totals({"energy", detail::unit_phrase(arch.unit), "share %"}, 1);
   for (const auto& col : cols) {
     const double x = column_value(col, e);
     totals.add_row({col.name, human_number(x), percent(x, s.total)});
@@ -516,8 +519,8 @@ std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping
 
   out += fmt::format(
       "MACs {} ({} non-zero), cycles {} (compute {}), utilisation {:.1f} %, active PEs {}\n",
-      c.macs, human_number(layer.nonzero_macs()), ev.perf.cycles, ev.perf.compute_cycles,
-      100.0 * ev.perf.utilization, ev.perf.active_pes);
+      count(c.macs), human_number(layer.nonzero_macs()), count(ev.perf.cycles),
+      count(ev.perf.compute_cycles), 100.0 * ev.perf.utilization, ev.perf.active_pes);
   out += fmt::format("total energy {} ({:.3g} per MAC), in units of {}\n", human_number(s.total),
                      c.macs ? s.total / static_cast<double>(c.macs) : 0.0, arch.unit);
   return out;
@@ -696,7 +699,8 @@ std::string compare_table(const DataflowComparison& c) {
     out += title + "\n" + t.render() + "\n";
   };
   section(
-      "energy per MAC", [](const DataflowFigures& f) { return f.energy_per_mac(); }, false);
+      "energy per MAC (" + detail::unit_phrase(c.unit) + ")",
+      [](const DataflowFigures& f) { return f.energy_per_mac(); }, false);
   section(
       "energy relative to rs", [](const DataflowFigures& f) { return f.energy; }, true);
   section(
