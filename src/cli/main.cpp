@@ -18,6 +18,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -38,6 +39,7 @@
 #include "erg/network.h"
 #include "erg/network_input.h"
 #include "erg/onnx_import.h"
+#include "erg/plot.h"
 #include "erg/report.h"
 #include "erg/scalesim.h"
 #include "erg/text.h"
@@ -63,6 +65,7 @@ struct Args {
   std::string arch;     // preset or arch file
   std::string format = "table";
   std::string output;  // -o FILE; empty = stdout
+  std::string plot;    // --plot FILE.svg (estimate, compare-dataflows); empty = no chart
   std::string dataflow = "rs";
   std::int64_t batch = 1;
   int wbits = 16, abits = 16;
@@ -312,6 +315,10 @@ void setup_estimate(CLI::App& app, Args& a) {
       ->capture_default_str();
   app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
   app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+  app.add_option("--plot", a.plot,
+                 "Also draw the estimate as an SVG chart in FILE.svg: per-layer energy by data "
+                 "type and by level, and the network's split (docs/reports.md)")
+      ->check(kNonEmpty);
   app.footer(
       "Each layer gets the mapping that minimises the objective within the dataflow's mapspace\n"
       "(docs/mapper.md). On a terminal a progress line shows on stderr; Ctrl-C stops the search,\n"
@@ -320,6 +327,16 @@ void setup_estimate(CLI::App& app, Args& a) {
   app.add_option("--save-mappings", a.save_mappings,
                  "Write DIR/<layer>.layer.yaml and DIR/<layer>.map.yaml for every layer (inputs "
                  "'erg evaluate' accepts unchanged)");
+}
+
+// --plot FILE: writes the chart `svg()` draws (nothing when no --plot was given).
+Status write_plot(const std::string& path, const std::function<std::string()>& svg) {
+  if (path.empty()) return Ok{};
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (f) f << svg();
+  if (f) f.close();
+  if (!f) return make_error("--plot: cannot write SVG file '" + path + "'");
+  return Ok{};
 }
 
 // Writes each layer and its chosen mapping as files `erg evaluate` reads back.
@@ -419,6 +436,7 @@ Result<std::string> run_estimate(const Args& a) {
   if (!a.save_mappings.empty()) {
     if (auto st = save_mappings(*est, a.save_mappings); !st) return st.error();
   }
+  if (auto st = write_plot(a.plot, [&] { return estimate_svg(*est); }); !st) return st.error();
   if (a.format == "json") return estimate_json(*est);
   if (a.format == "csv") return estimate_csv(*est);
   return estimate_table(*est);
@@ -630,6 +648,10 @@ void setup_compare(CLI::App& app, Args& a) {
                "without it, every dataflow gets RS's storage capacity");
   app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
   app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+  app.add_option("--plot", a.plot,
+                 "Also draw each dataflow's energy per MAC, per layer and in total, as an SVG "
+                 "chart in FILE.svg")
+      ->check(kNonEmpty);
   app.footer(
       "Maps every layer under rs, ws, os_a, os_b, os_c and nlr, each with its own optimal mapping\n"
       "for energy on its own storage (docs/compare.md), and reports energy per MAC, DRAM accesses\n"
@@ -666,6 +688,7 @@ Result<std::string> run_compare(const Args& a) {
   }();
   progress.clear();
   if (!cmp) return cmp.error();
+  if (auto st = write_plot(a.plot, [&] { return compare_svg(*cmp); }); !st) return st.error();
   if (a.format == "json") return compare_json(*cmp);
   if (a.format == "csv") return compare_csv(*cmp);
   return compare_table(*cmp);
@@ -925,6 +948,25 @@ Status write_output(const std::string& text, const std::string& path) {
   return Ok{};
 }
 
+// Whether `path` can be written without creating directories: its directory exists and is
+// writable, and the path is not a directory or a read-only file. Nothing is created.
+Status check_writable(const std::string& flag, const std::string& what, const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::filesystem::path dir = p.parent_path();
+  const std::string head = flag + ": cannot write " + what + " '" + path + "'";
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+    return make_error(head + ": directory '" + dir.string() + "' does not exist");
+  if (std::filesystem::is_directory(p, ec)) return make_error(head + ": it is a directory");
+  if (std::filesystem::exists(p, ec)) {
+    if (access(path.c_str(), W_OK) != 0) return make_error(head + ": permission denied");
+  } else if (access(dir.empty() ? "." : dir.c_str(), W_OK) != 0) {
+    return make_error(head + ": directory '" + (dir.empty() ? "." : dir.string()) +
+                      "' is not writable");
+  }
+  return Ok{};
+}
+
 void report_error(const Error& e) { std::cerr << "erg: error: " << e.to_string() << "\n"; }
 
 std::string join_or(const std::vector<std::string>& words) {
@@ -1029,13 +1071,19 @@ int run(int argc, char** argv) {
     std::cerr << "erg: error: a command is required (run 'erg --help' for usage)\n";
     return kExitBadInput;
   }
-  // A -o FILE whose directory is missing fails now, not after a long search.
+  // An -o or --plot FILE that cannot be written fails now, not after a long search.
   if (!args.output.empty() && args.output != "-") {
-    const std::filesystem::path dir = std::filesystem::path(args.output).parent_path();
-    std::error_code ec;
-    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
-      report_error(make_error("-o: cannot write output file '" + args.output + "': directory '" +
-                              dir.string() + "' does not exist"));
+    if (auto st = check_writable("-o", "output file", args.output); !st) {
+      report_error(st.error());
+      return kExitBadInput;
+    }
+  }
+  if (!args.plot.empty()) {
+    Status st = check_writable("--plot", "SVG file", args.plot);
+    if (st && args.plot == args.output)
+      st = make_error("--plot and -o name the same file '" + args.plot + "'");
+    if (!st) {
+      report_error(st.error());
       return kExitBadInput;
     }
   }

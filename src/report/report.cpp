@@ -1,13 +1,8 @@
 // Views of estimates and evaluations: terminal tables, JSON and CSV.
 //
 // Every number shown is derived from the per-layer Energy (storage and network energy by level ×
-// tensor, plus compute), through the small set of helpers at the top of this file, so the three
-// formats cannot disagree. The derived views are:
-//   - by data type: compute (MACs only) and weights / ifmap / ofmap (Energy::tensor_total, which
-//     counts the MAC array's psum reduction as ofmap energy);
-//   - by level: each storage level, then each level's inter-instance network (e.g. Eyeriss's
-//     "array"), then the compute units (MAC energy plus the MAC array's psum reduction, so that
-//     the by-level columns add up to the total exactly like the by-type columns do).
+// tensor, plus compute), through the breakdowns of breakdown.h (shared with the SVG charts of
+// plot.cpp), so the formats cannot disagree.
 #include "erg/report.h"
 
 #include <fmt/format.h>
@@ -23,98 +18,20 @@
 
 #include "erg/dataflow.h"
 #include "erg/mapping.h"
+#include "report/breakdown.h"
 
 namespace erg {
 namespace {
 
 // ordered_json keeps keys in the order written, so the output reads in the documented order.
 using json = nlohmann::ordered_json;
-
-// ---------------------------------------------------------------------------------------------
-// Energy views shared by every format.
-
-struct TypeSplit {
-  double total = 0, compute = 0, weights = 0, ifmap = 0, ofmap = 0;
-};
-
-TypeSplit type_split(const Energy& e) {
-  TypeSplit s;
-  s.compute = e.compute;
-  s.weights = e.tensor_total(Tensor::Weights);
-  s.ifmap = e.tensor_total(Tensor::Inputs);
-  s.ofmap = e.tensor_total(Tensor::Outputs);  // includes compute_network (psum reduction)
-  s.total = s.compute + s.weights + s.ifmap + s.ofmap;
-  return s;
-}
-
-void add_into(TypeSplit& a, const TypeSplit& b) {
-  a.total += b.total;
-  a.compute += b.compute;
-  a.weights += b.weights;
-  a.ifmap += b.ifmap;
-  a.ofmap += b.ofmap;
-}
-
-// One "energy by level" column.
-struct LevelColumn {
-  enum class Kind { Storage, Network, Compute } kind;
-  int level = 0;  // storage or network level index (-1: none); unused for Compute
-  std::string name;
-};
-
-double column_value(const LevelColumn& c, const Energy& e) {
-  switch (c.kind) {
-    case LevelColumn::Kind::Storage:
-      return c.level < static_cast<int>(e.storage.size()) ? e.level_total(c.level) : 0.0;
-    case LevelColumn::Kind::Network:  // level -1: a named network that carries no energy
-      return c.level >= 0 && c.level < static_cast<int>(e.network.size()) ? e.network_total(c.level)
-                                                                          : 0.0;
-    case LevelColumn::Kind::Compute:
-      return e.compute + e.compute_network;
-  }
-  return 0.0;
-}
-
-bool has_network_energy(const Energy& e, int level) {
-  return level < static_cast<int>(e.network.size()) && e.network_total(level) != 0.0;
-}
-
-// Columns for one layer under a known arch: every storage level, the networks the arch declares
-// (hop energy) or that carry energy, then the compute units.
-std::vector<LevelColumn> arch_columns(const Arch& arch, const Energy& e) {
-  std::vector<LevelColumn> cols;
-  for (int i = 0; i < arch.num_levels(); ++i) {
-    cols.push_back({LevelColumn::Kind::Storage, i, arch.levels[i].name});
-  }
-  for (int i = 0; i < arch.num_levels(); ++i) {
-    const StorageLevel& s = arch.levels[i];
-    if (s.hop_energy > 0 || has_network_energy(e, i)) {
-      cols.push_back({LevelColumn::Kind::Network, i,
-                      s.network_name.empty() ? s.name + " network" : s.network_name});
-    }
-  }
-  cols.push_back({LevelColumn::Kind::Compute, 0, arch.compute.name});
-  return cols;
-}
-
-// Columns for an estimate: the arch's storage levels, every network that the arch declares or
-// that carries energy in some layer, then the compute units. The same for every dataflow.
-std::vector<LevelColumn> estimate_columns(const NetworkEstimate& est) {
-  const Arch& arch = est.hardware;
-  std::vector<LevelColumn> cols;
-  for (int i = 0; i < arch.num_levels(); ++i)
-    cols.push_back({LevelColumn::Kind::Storage, i, arch.levels[i].name});
-  for (int i = 0; i < arch.num_levels(); ++i) {
-    const StorageLevel& s = arch.levels[i];
-    bool used = s.hop_energy > 0;
-    for (const LayerResult& r : est.layers) used = used || has_network_energy(r.eval.energy, i);
-    if (used)
-      cols.push_back({LevelColumn::Kind::Network, i,
-                      s.network_name.empty() ? s.name + " network" : s.network_name});
-  }
-  cols.push_back({LevelColumn::Kind::Compute, 0, arch.compute.name});
-  return cols;
-}
+using detail::add_into;
+using detail::arch_columns;
+using detail::column_value;
+using detail::estimate_columns;
+using detail::LevelColumn;
+using detail::type_split;
+using detail::TypeSplit;
 
 // ---------------------------------------------------------------------------------------------
 // Small formatting helpers.
@@ -147,11 +64,16 @@ std::string csv_row(const std::vector<std::string>& cells) {
 }
 
 // A plain text table: the first `left_cols` columns left-aligned (names), the rest right-aligned
-// (numbers). A rule is drawn under the header and above rows marked as totals.
+// (numbers). A rule is drawn under the header and above rows marked as totals. Optional groups
+// put a title over a run of columns (e.g. the unit of the energy columns), in a line above the
+// header, each title left-aligned over its first column.
 class TextTable {
  public:
   TextTable(std::vector<std::string> header, std::size_t left_cols)
       : header_(std::move(header)), left_cols_(left_cols) {}
+  void add_group(std::size_t first, std::size_t last, std::string title) {
+    groups_.push_back({first, last, std::move(title)});
+  }
   void add_row(std::vector<std::string> row, bool total = false) {
     row.resize(header_.size());
     rows_.push_back({std::move(row), total});
@@ -163,11 +85,31 @@ class TextTable {
     };
     widen(header_);
     for (const auto& r : rows_) widen(r.cells);
+    // A group title wider than its columns widens the group's last column.
+    auto start = [&](std::size_t col) {
+      std::size_t x = 0;
+      for (std::size_t i = 0; i < col; ++i) x += w[i] + 2;
+      return x;
+    };
+    for (const Group& g : groups_) {
+      const std::size_t span = start(g.last) + w[g.last] - start(g.first);
+      if (g.title.size() > span) w[g.last] += g.title.size() - span;
+    }
     std::size_t width = 0;
     for (std::size_t x : w) width += x + 2;
     width = width >= 2 ? width - 2 : 0;
     const std::string rule(width, '-');
-    std::string out = line(header_, w) + rule + "\n";
+    std::string out;
+    if (!groups_.empty()) {
+      std::string g_line;
+      for (const Group& g : groups_) {
+        const std::size_t at = start(g.first);
+        if (g_line.size() < at) g_line += std::string(at - g_line.size(), ' ');
+        g_line += g.title;
+      }
+      out += g_line + "\n";
+    }
+    out += line(header_, w) + rule + "\n";
     for (const auto& r : rows_) {
       if (r.total) out += rule + "\n";
       out += line(r.cells, w);
@@ -179,6 +121,10 @@ class TextTable {
   struct Row {
     std::vector<std::string> cells;
     bool total;
+  };
+  struct Group {
+    std::size_t first, last;
+    std::string title;
   };
   std::string line(const std::vector<std::string>& cells, const std::vector<std::size_t>& w) const {
     std::string out;
@@ -197,6 +143,7 @@ class TextTable {
   std::vector<std::string> header_;
   std::size_t left_cols_;
   std::vector<Row> rows_;
+  std::vector<Group> groups_;
 };
 
 json loops_json(const std::vector<Loop>& loops) {
@@ -399,10 +346,15 @@ std::string human_number(double v) {
 
 std::string estimate_table(const NetworkEstimate& est) {
   const EstimateView v = estimate_view(est);
-  std::vector<std::string> header = {"layer",   "type",  "MACs",  "nz MACs", "weights", "energy",
-                                     "compute", "wghts", "ifmap", "ofmap",   "share %"};
+  std::vector<std::string> header = {"layer",   "type",    "MACs",  "nz MACs", "weights", "total",
+                                     "compute", "weights", "ifmap", "ofmap",   "share %"};
   for (const auto& c : v.cols) header.push_back(c.name);
   TextTable t(header, 2);
+  // The unit of every energy column, in the group titles over them.
+  const std::string unit = detail::unit_phrase(est.unit);
+  t.add_group(2, 4, "counts");
+  t.add_group(5, 9, "energy by data type (" + unit + ")");
+  t.add_group(11, header.size() - 1, "energy by level (" + unit + ")");
   auto cells = [&](const EstimateRow& r) {
     std::vector<std::string> c = {r.name,
                                   r.type,
@@ -528,8 +480,12 @@ std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping
   if (!out.empty() && out.back() != '\n') out += '\n';
   out += '\n';
 
-  TextTable counts(
-      {"level", "tensor", "reads", "writes", "updates", "hops", "storage E", "network E"}, 2);
+  // Counts in words, in the human form (the JSON has them exact); energies in the arch's unit.
+  TextTable counts({"level", "tensor", "reads", "writes", "updates", "hops", "storage", "network"},
+                   2);
+  counts.add_group(2, 5, "accesses (words)");
+  counts.add_group(6, 7, "energy (" + detail::unit_phrase(arch.unit) + ")");
+  auto count = [](std::uint64_t v) { return human_number(static_cast<double>(v)); };
   for (int lv = 0; lv < arch.num_levels(); ++lv) {
     for (Tensor t : kAllTensors) {
       const int ti = static_cast<int>(t);
@@ -538,19 +494,18 @@ std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping
       const double se = lv < static_cast<int>(e.storage.size()) ? e.storage[lv][ti] : 0.0;
       const double ne = lv < static_cast<int>(e.network.size()) ? e.network[lv][ti] : 0.0;
       counts.add_row({ti == 0 ? arch.levels[lv].name : "", std::string(tensor_name(t)),
-                      std::to_string(a.reads), std::to_string(a.writes), std::to_string(a.updates),
-                      std::to_string(a.hops), human_number(se), human_number(ne)});
+                      count(a.reads), count(a.writes), count(a.updates), count(a.hops),
+                      human_number(se), human_number(ne)});
     }
   }
-  counts.add_row(
-      {arch.compute.name, "macs", std::to_string(c.macs), "", "", std::to_string(c.mac_hops),
-       human_number(e.compute), human_number(e.compute_network)},
-      /*total=*/true);
+  counts.add_row({arch.compute.name, "macs", count(c.macs), "", "", count(c.mac_hops),
+                  human_number(e.compute), human_number(e.compute_network)},
+                 /*total=*/true);
   out += counts.render() + "\n";
 
   const TypeSplit s = type_split(e);
   const std::vector<LevelColumn> cols = arch_columns(arch, e);
-  TextTable totals({"energy", "value", "share %"}, 1);
+  TextTable totals({"energy", detail::unit_phrase(arch.unit), "share %"}, 1);
   for (const auto& col : cols) {
     const double x = column_value(col, e);
     totals.add_row({col.name, human_number(x), percent(x, s.total)});
@@ -564,8 +519,8 @@ std::string evaluation_table(const Layer& layer, const Arch& arch, const Mapping
 
   out += fmt::format(
       "MACs {} ({} non-zero), cycles {} (compute {}), utilisation {:.1f} %, active PEs {}\n",
-      c.macs, human_number(layer.nonzero_macs()), ev.perf.cycles, ev.perf.compute_cycles,
-      100.0 * ev.perf.utilization, ev.perf.active_pes);
+      count(c.macs), human_number(layer.nonzero_macs()), count(ev.perf.cycles),
+      count(ev.perf.compute_cycles), 100.0 * ev.perf.utilization, ev.perf.active_pes);
   out += fmt::format("total energy {} ({:.3g} per MAC), in units of {}\n", human_number(s.total),
                      c.macs ? s.total / static_cast<double>(c.macs) : 0.0, arch.unit);
   return out;
@@ -744,7 +699,8 @@ std::string compare_table(const DataflowComparison& c) {
     out += title + "\n" + t.render() + "\n";
   };
   section(
-      "energy per MAC", [](const DataflowFigures& f) { return f.energy_per_mac(); }, false);
+      "energy per MAC (" + detail::unit_phrase(c.unit) + ")",
+      [](const DataflowFigures& f) { return f.energy_per_mac(); }, false);
   section(
       "energy relative to rs", [](const DataflowFigures& f) { return f.energy; }, true);
   section(

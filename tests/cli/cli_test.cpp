@@ -256,6 +256,48 @@ TEST(Cli, OutputFileHoldsWhatStdoutWouldShow) {
   EXPECT_EQ(read_file(path), direct.out);
 }
 
+TEST(Cli, PlotWritesAnSvgChartBesideTheReport) {
+  ScratchDir dir;
+  const std::string svg = dir.file("lenet5.svg");
+  const std::string csv = dir.file("lenet5.csv");
+  const auto r = run_erg(
+      {"estimate", "lenet5", "--arch", "eyeriss", "--format", "csv", "-o", csv, "--plot", svg});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  const auto direct = run_erg({"estimate", "lenet5", "--arch", "eyeriss", "--format", "csv"});
+  ASSERT_EQ(direct.status, 0) << direct.err;
+  EXPECT_EQ(read_file(csv), direct.out);  // the report is unchanged by --plot
+  const std::string text = read_file(svg);
+  EXPECT_EQ(text.rfind("<?xml", 0), 0u);
+  EXPECT_NE(text.find("</svg>"), std::string::npos);
+  EXPECT_NE(text.find("lenet5 on eyeriss"), std::string::npos);
+  auto net = zoo_network("lenet5");
+  ASSERT_TRUE(net.ok());
+  for (const Layer& l : net->layers)
+    EXPECT_NE(text.find("data-column=\"" + l.name() + "\""), std::string::npos) << l.name();
+
+  // Without -o the report still goes to stdout.
+  const auto table = run_erg({"estimate", "lenet5", "--arch", "eyeriss", "--plot", svg});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_EQ(table.out, run_erg({"estimate", "lenet5", "--arch", "eyeriss"}).out);
+}
+
+TEST(Cli, CompareDataflowsPlotHasABarPerDataflowPerLayer) {
+  ScratchDir dir;
+  const std::string svg = dir.file("compare.svg");
+  const auto r = run_erg({"compare-dataflows", "lenet5", "--plot", svg});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("energy per MAC"), std::string::npos);
+  const std::string text = read_file(svg);
+  auto net = zoo_network("lenet5");
+  ASSERT_TRUE(net.ok());
+  std::size_t bars = 0;
+  for (std::size_t p = text.find("class=\"seg\""); p != std::string::npos;
+       p = text.find("class=\"seg\"", p + 1))
+    ++bars;
+  EXPECT_EQ(bars, 6 * (net->layers.size() + 1));  // six dataflows, each layer and the total
+}
+
 TEST(Cli, VersionAndHelpExitZero) {
   const auto v = run_erg({"--version"});
   EXPECT_EQ(v.status, 0);

@@ -144,6 +144,23 @@ TEST(ErrorsCli, UnwritableOutputFileIsNamed) {
   expect_has(err, "/nonexistent/dir/out.txt");
 }
 
+TEST(ErrorsCli, UnwritablePlotFileFailsBeforeTheSearch) {
+  // vgg16 would take a while to map: these fail at once, before any search.
+  std::string err = expect_bad_input(
+      {"estimate", "vgg16", "--arch", "eyeriss", "--plot", "/nonexistent/dir/chart.svg"});
+  expect_has(err, "--plot");
+  expect_has(err, "/nonexistent/dir/chart.svg");
+  err = expect_bad_input({"estimate", "vgg16", "--arch", "eyeriss", "--plot", "/tmp"});
+  expect_has(err, "is a directory");
+  err = expect_bad_input({"compare-dataflows", "vgg16", "--plot", "/nonexistent/dir/chart.svg"});
+  expect_has(err, "/nonexistent/dir/chart.svg");
+  err = expect_bad_input({"estimate", "vgg16", "--arch", "eyeriss", "--plot", ""});
+  expect_has(err, "--plot");
+  const std::string same = ::testing::TempDir() + "erg_same_file.svg";
+  err = expect_bad_input({"estimate", "vgg16", "--arch", "eyeriss", "-o", same, "--plot", same});
+  expect_has(err, "same file");
+}
+
 TEST(ErrorsCli, MisspeltCommandsGetAHint) {
   expect_has(expect_bad_input({"estimat", "alexnet"}), "did you mean 'estimate'");
   expect_has(expect_bad_input({"arch", "shw", "eyeriss"}), "did you mean 'show'");
