@@ -257,6 +257,19 @@ json estimate_row_json(const EstimateView& v, const EstimateRow& r) {
           {"active_pes", r.active_pes}};
 }
 
+// The layer's dims (N, G, M, C, P, Q, R, S, per group) and its window, as numbers.
+json layer_shape_json(const Layer& l) {
+  json dims = json::object();
+  for (Dim d : kAllDims) dims[std::string(dim_name(d))] = l.dim(d);
+  const LayerSpec& s = l.spec();
+  return {{"dims", std::move(dims)},
+          {"in", {s.in_h, s.in_w}},
+          {"stride", {s.stride_h, s.stride_w}},
+          {"dilation", {s.dilation_h, s.dilation_w}},
+          {"pad", {s.pad_top, s.pad_bottom, s.pad_left, s.pad_right}},
+          {"groups", s.groups}};
+}
+
 std::string layer_shape(const Layer& l) {
   std::string dims;
   for (Dim d : kAllDims) {
@@ -409,6 +422,15 @@ std::string estimate_json(const NetworkEstimate& est) {
   json layers = json::array();
   for (std::size_t i = 0; i < v.layers.size(); ++i) {
     json l = estimate_row_json(v, v.layers[i]);
+    // The layer as estimated (after --batch, --densities and the other overrides): its shape
+    // and each tensor's bitwidth and density.
+    const Layer& layer = est.layers[i].layer;
+    json formats = json::object();
+    for (Tensor t : kAllTensors)
+      formats[std::string(tensor_name(t))] = {{"bits", layer.format(t).bits},
+                                              {"density", layer.format(t).density}};
+    l["shape"] = layer_shape_json(layer);
+    l["formats"] = std::move(formats);
     l["mapping"] = mapping_summary(names, est.layers[i].mapping);
     l["mapping_loops"] = mapping_loops_json(names, est.layers[i].mapping);
     json m = mapper_json(est.layers[i].stats);
@@ -419,6 +441,8 @@ std::string estimate_json(const NetworkEstimate& est) {
   }
   // The total has a layer's keys; it has no mapping of its own, and its active_pes is the peak.
   json total = estimate_row_json(v, v.total);
+  total["shape"] = nullptr;
+  total["formats"] = nullptr;
   total["mapping"] = nullptr;
   total["mapping_loops"] = nullptr;
   total["mapper"] = nullptr;
