@@ -62,6 +62,10 @@ struct ComputeUnit {
   double hop_energy = 0;       // spatial partial-sum reduction between MAC units of one instance
 };
 
+// Most storage levels an arch may have (real accelerators have 3 to 5). The mapper keeps per-level
+// state in fixed arrays of this size, and name checks are quadratic in the level count.
+inline constexpr int kMaxArchLevels = 16;
+
 struct Arch {
   std::string name;
   std::string unit = "MAC";  // energy unit label
@@ -75,8 +79,8 @@ struct Arch {
   // Index of a level by (case-insensitive) name, or an error with a hint.
   Result<int> level_index(const std::string& name) const;
 
-  // Structural checks: at least one level, level 0 keeps every tensor, positive meshes and word
-  // bits, non-negative energies, unique names.
+  // Structural checks: 1 to kMaxArchLevels levels, level 0 keeps every tensor, positive meshes and
+  // word bits, non-negative energies, unique names.
   Status validate() const;
 };
 

@@ -76,6 +76,9 @@ Status Arch::validate() const {
     return make_error(fmt::format("arch '{}': {}", name, msg));
   };
   if (levels.empty()) return fail("it has no storage levels");
+  if (levels.size() > static_cast<std::size_t>(kMaxArchLevels))
+    return fail(fmt::format("it has {} storage levels; erg handles at most {}", levels.size(),
+                            kMaxArchLevels));
   for (Tensor t : kAllTensors) {
     if (!levels[0].keeps[static_cast<int>(t)])
       return fail(fmt::format("the outermost level '{}' must keep every tensor, but not {}",

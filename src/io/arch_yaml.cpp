@@ -188,6 +188,9 @@ Arch read_arch(const io::Source& src) {
   const Field& levels = top.require("levels");
   const std::vector<YAML::Node> nodes = io::read_list(top, levels);
   if (nodes.empty()) top.fail_field(levels, "an arch needs at least one storage level");
+  if (nodes.size() > static_cast<std::size_t>(kMaxArchLevels))
+    top.fail_field(levels, fmt::format("{} storage levels; erg handles at most {}", nodes.size(),
+                                       kMaxArchLevels));
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     StorageLevel level = read_level(src, nodes[i], i);
     for (const StorageLevel& prev : arch.levels) {

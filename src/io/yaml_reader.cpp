@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <unordered_map>
 
 #include "erg/text.h"
 
@@ -108,14 +109,16 @@ MapView::MapView(const Source& src, const YAML::Node& node, std::string owner, s
   if (!node.IsMap()) fail(node.Mark(), "expected a map of keys, got " + describe(node));
   // Range-for keeps yaml-cpp's by-value iterator entry alive; the nodes are copied (they are
   // handles) because a reference into `it->first` would dangle.
+  // Duplicates are found through a hash index: a map with a million keys must not take 10^12
+  // comparisons (it fails on its first unknown key soon after).
+  std::unordered_map<std::string, std::size_t> index;
   for (const auto& entry : node) {
     const YAML::Node k = entry.first;
     if (!k.IsScalar()) fail(k.Mark(), "keys must be names, got " + describe(k));
-    for (const Field& seen : fields_) {
-      if (seen.key == k.Scalar())
-        fail(k.Mark(), fmt::format("key '{}{}' appears twice (first on line {})", prefix_,
-                                   k.Scalar(), seen.key_node.Mark().line + 1));
-    }
+    auto [it, fresh] = index.emplace(k.Scalar(), fields_.size());
+    if (!fresh)
+      fail(k.Mark(), fmt::format("key '{}{}' appears twice (first on line {})", prefix_, k.Scalar(),
+                                 fields_[it->second].key_node.Mark().line + 1));
     fields_.push_back(Field{k.Scalar(), k, entry.second});
   }
 }

@@ -300,7 +300,7 @@ class Capacity {
   }
 
  private:
-  static constexpr int kMaxLevels = 16;
+  static constexpr int kMaxLevels = kMaxArchLevels;  // Arch::validate() enforces it
   static std::int64_t span(std::int64_t lp, std::int64_t lr, std::int64_t u, std::int64_t d) {
     if (lp <= 0 || lr <= 0) return 0;
     if (d == 1) return lr >= u ? (lp - 1) * u + lr : lp * lr;

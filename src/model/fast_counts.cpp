@@ -317,10 +317,11 @@ struct FastCounter::Impl {
     // Tiles longer than the bound all clip to it: only the clamped lengths matter.
     len0 = std::min(len0, bound[g.d0]);
     len1 = std::min(len1, bound[g.d1]);
-    SizeEntry& e =
-        size_cache[g.id]
-                  [static_cast<u64>(len0 * 0x9E3779B97F4A7C15ll + len1 * 0x3C6EF372FE94F82All) >>
-                   58];
+    // The hash wraps: it is computed in unsigned arithmetic (len1 * 0x3C6E… in int64 overflowed,
+    // which is undefined behaviour; UBSan found it).
+    const u64 h = static_cast<u64>(len0) * 0x9E3779B97F4A7C15ull +
+                  static_cast<u64>(len1) * 0x3C6EF372FE94F82Aull;
+    SizeEntry& e = size_cache[g.id][h >> 58];
     if (e.len0 == len0 && e.len1 == len1) return e.value;
     e.value = sliding_size_memo(g, len0, len1);
     e.len0 = len0;
