@@ -7,6 +7,7 @@
 #include "erg/onnx_import.h"
 
 #include <fmt/format.h>
+#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
@@ -313,6 +314,7 @@ class Importer {
                        kMaxNodes));
     if (g.node_size() == 0) fail("the graph has no nodes");
     sort_graph();
+    check_nodes();
     fix_symbolic_inputs();
     for (int round = 0; round < kMaxFoldRounds; ++round) {
       infer_shapes();
@@ -390,6 +392,42 @@ class Importer {
     google::protobuf::RepeatedPtrField<NodeProto> nodes;
     for (int i : order) *nodes.Add() = g.node(i);
     g.mutable_node()->Swap(&nodes);
+  }
+
+  // ONNX's node checker on every node of the standard domains: a known operator of the imported
+  // opset, the attributes its schema declares with the right types, a valid number of inputs and
+  // outputs. Shape inference assumes all of that (libonnx 1.12 crashes on some malformed nodes),
+  // and a model that breaks it is malformed anyway. Nodes of other domains (custom operators)
+  // are left to the "not modelled" list.
+  void check_nodes() {
+    const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+    std::unordered_map<std::string, int> opsets;
+    for (const auto& o : model_.opset_import()) {
+      const std::string domain = o.domain() == "ai.onnx" ? "" : o.domain();
+      auto it = known.find(domain);
+      if (it != known.end() && (o.version() < it->second.first || o.version() > it->second.second))
+        fail(fmt::format("opset {} of domain '{}' is outside the versions this ONNX library knows "
+                         "({} to {})",
+                         o.version(), domain.empty() ? "ai.onnx" : domain, it->second.first,
+                         it->second.second));
+      opsets[domain] = static_cast<int>(o.version());
+    }
+    if (opsets.count("") == 0) fail("the model imports no opset of the standard ONNX domain");
+    onnx::checker::CheckerContext ctx;
+    ctx.set_ir_version(static_cast<int>(model_.ir_version()));
+    ctx.set_opset_imports(opsets);
+    ctx.set_schema_registry(onnx::OpSchemaRegistry::Instance());
+    const onnx::checker::LexicalScopeContext scope;
+    const GraphProto& g = model_.graph();
+    for (int i = 0; i < g.node_size(); ++i) {
+      const NodeProto& n = g.node(i);
+      if (!n.domain().empty() && n.domain() != "ai.onnx" && n.domain() != "ai.onnx.ml") continue;
+      try {
+        onnx::checker::check_node(n, ctx, scope);
+      } catch (const std::exception& e) {
+        fail(fmt::format("{} is malformed: {}", node_label(n, i), e.what()));
+      }
+    }
   }
 
   // Graph inputs (that are not initializers) with named or unset dimensions get `symbolic_dim`.

@@ -448,6 +448,9 @@ std::string network_to_tool_config(const Network& net) {
   std::string name = net.name;
   for (char& c : name)
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  // The reader trims the name, so the writer writes it trimmed: a second round trip is identical.
+  name = std::string(io::trim(name));
+  if (name.empty()) name = "network";
   std::string out =
       "# erg network in the online energy-estimation tool's per-layer format (docs/formats.md)\n";
   out += "# network: " + name + "\n";

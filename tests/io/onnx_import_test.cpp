@@ -451,6 +451,28 @@ TEST(OnnxImport, UnknowableShapesAndAbsurdSizesAreErrorsNamingTheNode) {
             std::string::npos);
 }
 
+// A fuzzer-made model on which libonnx 1.12's shape inference crashed: an opset no ONNX has, an
+// operator named "Conv;ranspose", an attribute "dilation*". The node checker now refuses it first.
+TEST(OnnxImport, ModelsThatBreakOnnxsNodeCheckerAreRefusedBeforeShapeInference) {
+  auto r = import_onnx_file(kOnnxDir + "fuzz_libonnx_crash.onnx");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("opset 77"), std::string::npos) << r.error().message;
+
+  onnx::ModelProto m;
+  {
+    std::ifstream in(kOnnxDir + "fuzz_libonnx_crash.onnx", std::ios::binary);
+    ASSERT_TRUE(m.ParseFromIstream(&in));
+  }
+  m.mutable_opset_import(0)->set_version(13);
+  const std::string e = import_error(m);
+  EXPECT_NE(e.find("node '/up/ConvTranspose' (Conv;ranspose) is malformed"), std::string::npos)
+      << e;
+  m.mutable_graph()->mutable_node(0)->set_op_type("ConvTranspose");
+  const std::string attr = import_error(m);
+  EXPECT_NE(attr.find("node '/conv1d/Conv' (Conv) is malformed"), std::string::npos) << attr;
+  EXPECT_NE(attr.find("dilation*"), std::string::npos) << attr;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Per-layer overrides (erg/layer_overrides.h), used with imported models.
 

@@ -331,3 +331,25 @@ TEST(ToolFormat, LoadsFilesAndNamesThemInErrors) {
 
 }  // namespace
 }  // namespace erg
+
+namespace erg {
+namespace {
+
+// Found by fuzz_tool_format: a network name with control bytes and blanks around it was written
+// with the bytes as blanks, read back trimmed, and so written differently the second time.
+TEST(ToolFormat, NetworkNamesWithControlBytesRoundTripToTheSameText) {
+  Network net = zoo_network("lenet5").value();
+  net.name = std::string("\0\0 \tlenet5\x01 ", 12);
+  const std::string once = network_to_tool_config(net);
+  auto back = parse_tool_config(once, "n.txt");
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->name, "lenet5");
+  EXPECT_EQ(network_to_tool_config(*back), once);
+  net.name = std::string("\0\0", 2);
+  auto unnamed = parse_tool_config(network_to_tool_config(net), "n.txt");
+  ASSERT_TRUE(unnamed.ok());
+  EXPECT_EQ(unnamed->name, "network");
+}
+
+}  // namespace
+}  // namespace erg
