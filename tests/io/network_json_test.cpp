@@ -73,7 +73,9 @@ TEST(NetworkJson, NamesAreEscaped) {
   s.in_h = s.in_w = 4;
   Network net{"net \"x\"", {Layer::make(s).value()}};
   const std::string json = network_to_json(net);
-  EXPECT_NO_THROW((void)nlohmann::json::parse(json));
+  const auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(parsed.is_discarded()) << json;
+  EXPECT_EQ(parsed["network"], "net \"x\"");
   auto back = parse_network_yaml(json, "n.json");
   ASSERT_TRUE(back.ok()) << back.error().to_string();
   expect_same_network(net, *back);
