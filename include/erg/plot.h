@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "erg/compare.h"
 #include "erg/estimate.h"
@@ -45,5 +46,27 @@ std::string estimate_split_svg(const NetworkEstimate& est, const PlotOptions& op
 // erg compare-dataflows --plot: per layer and for the network total, grouped bars of each
 // dataflow's energy per MAC (one colour per dataflow), with a title naming the setup.
 std::string compare_svg(const DataflowComparison& c, const PlotOptions& options = {});
+
+// Accuracy against energy of a sequence of networks (erg prune: every intermediate network of each
+// pruning method, seed 004 Fig. 7). x: energy relative to `reference_energy` (the original
+// network's, 1 = original; cheaper networks lie to the left); y: top-1 accuracy in percent. Each
+// series is a line through its points in order, one colour per series; a point that was not
+// accepted (its accuracy drop exceeded the target) is drawn hollow. A dashed line marks the
+// accuracy floor `reference_accuracy − max_drop`.
+struct TradeoffPoint {
+  std::string label;    // e.g. "energy round 3" (the tooltip)
+  double energy = 0;    // same unit as reference_energy
+  double accuracy = 0;  // in [0, 1]
+  bool accepted = true;
+};
+
+struct TradeoffSeries {
+  std::string name;
+  std::vector<TradeoffPoint> points;
+};
+
+std::string tradeoff_svg(const std::string& title, const std::vector<TradeoffSeries>& series,
+                         double reference_energy, double reference_accuracy, double max_drop,
+                         const PlotOptions& options = {});
 
 }  // namespace erg

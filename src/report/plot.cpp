@@ -667,4 +667,103 @@ std::string compare_svg(const DataflowComparison& c, const PlotOptions& options)
   return document(lines, c.interrupted, {p});
 }
 
+std::string tradeoff_svg(const std::string& title, const std::vector<TradeoffSeries>& series,
+                         double reference_energy, double reference_accuracy, double max_drop,
+                         const PlotOptions& options) {
+  const double width = options.width > 0 ? options.width : kMinDocWidth;
+  Panel p;
+  p.width = width;
+  std::string& out = p.body;
+  std::vector<LegendItem> items;
+  for (std::size_t i = 0; i < series.size(); ++i)
+    items.push_back({series[i].name, kCategorical[i % kCategorical.size()]});
+  items.push_back(
+      {fmt::format("accuracy floor (original − {:.3g} points)", 100 * max_drop), "#B00020"});
+  const double top = 4 + legend(out, items, kLeft, width - kRight, 2) + 14;
+  const double right = width - kRight, height = 320;
+  // x: relative energy from 0 to the largest point (≥ 1); y: accuracy from a rounded floor.
+  double x_max = 1, y_min = reference_accuracy - max_drop, y_max = reference_accuracy;
+  const double e0 = reference_energy > 0 ? reference_energy : 1;
+  for (const auto& s : series)
+    for (const auto& pt : s.points) {
+      if (std::isfinite(pt.energy)) x_max = std::max(x_max, pt.energy / e0);
+      if (std::isfinite(pt.accuracy)) {
+        y_min = std::min(y_min, pt.accuracy);
+        y_max = std::max(y_max, pt.accuracy);
+      }
+    }
+  const Ticks xt = nice_ticks(x_max);
+  // Accuracy in percent, on ticks of a nice step over [y_lo, y_hi].
+  const double span = std::max(100 * (y_max - y_min), 0.5);
+  const Ticks yt0 = nice_ticks(span * 1.2);
+  const double y_step = yt0.step;
+  const double y_lo = std::floor((100 * y_min - 0.1 * span) / y_step) * y_step;
+  const double y_hi = std::ceil((100 * y_max + 0.1 * span) / y_step) * y_step;
+  auto px = [&](double rel) { return kLeft + (right - kLeft) * rel / xt.top; };
+  auto py = [&](double acc) { return top + height - height * (100 * acc - y_lo) / (y_hi - y_lo); };
+  for (double v = y_lo; v <= y_hi + 1e-9; v += y_step) {
+    const double y = top + height - height * (v - y_lo) / (y_hi - y_lo);
+    out += fmt::format(
+        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"grid\"/>"
+        "<text x=\"{}\" y=\"{}\" class=\"tick\" text-anchor=\"end\">{:.4g} %</text>\n",
+        num(kLeft), num(y), num(right), num(y), num(kLeft - 6), num(y + 4), v);
+  }
+  for (int i = 0; i <= xt.count; ++i) {
+    const double v = xt.step * i, x = px(v);
+    out += fmt::format(
+        "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" class=\"grid\"/>"
+        "<text x=\"{0}\" y=\"{3}\" class=\"tick\" text-anchor=\"middle\">{4:.3g}</text>\n",
+        num(x), num(top), num(top + height), num(top + height + 15), v);
+  }
+  out += fmt::format(
+      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" class=\"axis\"/>"
+      "<line x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\" class=\"axis\"/>\n",
+      num(kLeft), num(top), num(top + height), num(right));
+  out += fmt::format(
+      "<text transform=\"translate({},{}) rotate(-90)\" class=\"ytitle\" "
+      "text-anchor=\"middle\">top-1 accuracy</text>\n",
+      num(16), num(top + height / 2));
+  out += fmt::format(
+      "<text x=\"{}\" y=\"{}\" class=\"ytitle\" text-anchor=\"middle\">energy relative to "
+      "the original network (1 = original; lower is better)</text>\n",
+      num((kLeft + right) / 2), num(top + height + 34));
+  const double floor_y = py(reference_accuracy - max_drop);
+  out += fmt::format(
+      "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#B00020\" "
+      "stroke-dasharray=\"6 4\" data-key=\"floor\"/>\n",
+      num(kLeft), num(floor_y), num(right), num(floor_y));
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const std::string colour = kCategorical[i % kCategorical.size()];
+    const auto& pts = series[i].points;
+    std::string path;
+    for (const auto& pt : pts) {
+      if (!std::isfinite(pt.energy) || !std::isfinite(pt.accuracy)) continue;
+      path += fmt::format("{}{},{}", path.empty() ? "" : " ", num(px(pt.energy / e0)),
+                          num(py(pt.accuracy)));
+    }
+    out += fmt::format("<g class=\"series\" data-series=\"{}\">\n", xml(series[i].name));
+    if (!path.empty())
+      out +=
+          fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n",
+                      path, colour);
+    for (const auto& pt : pts) {
+      if (!std::isfinite(pt.energy) || !std::isfinite(pt.accuracy)) continue;
+      out += fmt::format(
+          "<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" fill=\"{}\" stroke=\"{}\" "
+          "stroke-width=\"2\" class=\"point\" data-accepted=\"{}\" data-energy=\"{}\" "
+          "data-accuracy=\"{}\"><title>{}: energy {:.3g} × original, accuracy {:.2f} %{}"
+          "</title></circle>\n",
+          num(px(pt.energy / e0)), num(py(pt.accuracy)), pt.accepted ? colour : "#FFFFFF", colour,
+          pt.accepted ? "true" : "false", pt.energy, pt.accuracy, xml(pt.label), pt.energy / e0,
+          100 * pt.accuracy, pt.accepted ? "" : " (not accepted: below the floor)");
+    }
+    out += "</g>\n";
+  }
+  p.height = top + height + 44;
+  return document({title,
+                   "every intermediate network; hollow points exceeded the accuracy drop "
+                   "and were not kept"},
+                  false, {p});
+}
+
 }  // namespace erg

@@ -488,5 +488,28 @@ TEST(CompareSvg, OneBarPerDataflowPerLayerAndInTotal) {
   EXPECT_NEAR(column_sums(svg, {"rs"}).at("TOTAL"), (5.0 + 15.0) / 2, 1e-12);
 }
 
+TEST(TradeoffSvg, OnePointPerNetworkHollowWhenRejectedAndRenders) {
+  const std::vector<TradeoffSeries> series = {
+      {"magnitude",
+       {{"original", 100, 0.90, true}, {"round 1", 70, 0.897, true}, {"round 2", 50, 0.87, false}}},
+      {"energy-aware <&>", {{"original", 100, 0.90, true}, {"round 1", 40, 0.895, true}}}};
+  const std::string svg = tradeoff_svg("pruning \"test\"", series, 100, 0.90, 0.01);
+  expect_well_formed(svg, "tradeoff");
+  EXPECT_EQ(count(svg, "class=\"point\""), 5u);
+  EXPECT_EQ(count(svg, "data-accepted=\"false\""), 1u);
+  EXPECT_EQ(count(svg, "<polyline"), 2u);
+  EXPECT_NE(svg.find("energy-aware &lt;&amp;&gt;"), std::string::npos);
+  EXPECT_NE(svg.find("data-key=\"floor\""), std::string::npos);
+  // The cheapest point lies left of the original (x grows with relative energy).
+  const auto x_of = [&](const std::string& energy) {
+    const std::size_t at = svg.find("data-energy=\"" + energy + "\"");
+    const std::size_t cx = svg.rfind("cx=\"", at);
+    return std::stod(svg.substr(cx + 4));
+  };
+  EXPECT_LT(x_of("40"), x_of("100"));
+  if (!have_tool("rsvg-convert")) GTEST_SKIP() << "rsvg-convert (librsvg2-bin) is not installed";
+  EXPECT_FALSE(render(svg, "tradeoff").empty());
+}
+
 }  // namespace
 }  // namespace erg
