@@ -406,10 +406,10 @@ class Importer {
       const std::string domain = o.domain() == "ai.onnx" ? "" : o.domain();
       auto it = known.find(domain);
       if (it != known.end() && (o.version() < it->second.first || o.version() > it->second.second))
-        fail(fmt::format("opset {} of domain '{}' is outside the versions this ONNX library knows "
-                         "({} to {})",
-                         o.version(), domain.empty() ? "ai.onnx" : domain, it->second.first,
-                         it->second.second));
+        fail(fmt::format(
+            "opset {} of domain '{}' is outside the versions this ONNX library knows "
+            "({} to {})",
+            o.version(), domain.empty() ? "ai.onnx" : domain, it->second.first, it->second.second));
       opsets[domain] = static_cast<int>(o.version());
     }
     if (opsets.count("") == 0) fail("the model imports no opset of the standard ONNX domain");
