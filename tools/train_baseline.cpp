@@ -2,7 +2,9 @@
 // prints every epoch's time and the test accuracy (docs/prune.md: measured speeds).
 //
 //   erg_train_baseline [--epochs N] [--images K] [--test-images K] [--batch B] [--lr X] [--sgd]
-//                      [--threads T] [--seed S] [--network FILE] [--data DIR]
+//                      [--threads T] [--seed S] [--network FILE] [--data DIR] [--onnx OUT]
+//
+// --onnx writes the trained model with its weights (erg estimate OUT --arch eyeriss reads it).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -10,6 +12,7 @@
 #include "erg/io.h"
 #include "erg/network_input.h"
 #include "erg/prune/idx.h"
+#include "erg/prune/onnx_writer.h"
 #include "erg/prune/trainable.h"
 
 namespace {
@@ -29,7 +32,7 @@ int main(int argc, char** argv) {
   o.optimizer = erg::prune::Optimizer::Adam;
   o.lr = 0.001;
   std::optional<std::int64_t> test_images;
-  std::string network_file, dir = erg::prune::kFashionMnistDir;
+  std::string network_file, onnx_out, dir = erg::prune::kFashionMnistDir;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -57,6 +60,8 @@ int main(int argc, char** argv) {
       o.seed = std::strtoull(next().c_str(), nullptr, 10);
     } else if (a == "--network") {
       network_file = next();
+    } else if (a == "--onnx") {
+      onnx_out = next();
     } else if (a == "--data") {
       dir = next();
     } else {
@@ -108,5 +113,9 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < d->size(); ++i)
     std::printf("%-6s weights %.3f  inputs %.3f  outputs %.3f\n", net.layers[i].name().c_str(),
                 (*d)[i].weights, (*d)[i].inputs, (*d)[i].outputs);
+  if (!onnx_out.empty()) {
+    if (auto st = erg::prune::write_onnx_file(*model, onnx_out); !st) return fail(st.error());
+    std::printf("wrote %s\n", onnx_out.c_str());
+  }
   return 0;
 }
