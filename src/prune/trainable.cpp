@@ -196,6 +196,19 @@ Result<TrainableNet> TrainableNet::build(const Network& net, std::uint64_t seed)
   return TrainableNet(std::move(impl));
 }
 
+TrainableNet TrainableNet::clone() const {
+  auto c = std::make_shared<Impl>(*impl_);
+  for (auto* v : {&c->weights, &c->biases, &c->masks})
+    for (at::Tensor& t : *v) {
+      const bool grad = t.requires_grad();
+      t = t.detach().clone();
+      t.set_requires_grad(grad);
+    }
+  return TrainableNet(std::move(c));
+}
+
+void set_threads(int threads) { at::set_num_threads(std::max(1, threads)); }
+
 const Network& TrainableNet::network() const { return impl_->net; }
 std::size_t TrainableNet::num_layers() const { return impl_->net.layers.size(); }
 const LayerPlan& TrainableNet::plan(std::size_t layer) const { return impl_->plans.at(layer); }

@@ -206,6 +206,26 @@ TEST(Trainable, MasksStayZeroDuringTraining) {
   EXPECT_DOUBLE_EQ((*dens)[0].weights, 1.0);
 }
 
+TEST(Trainable, ClonesAreIndependentCopiesShare) {
+  TrainableNet a = must_build(fmnist_alexnet());
+  TrainableNet shared = a;
+  TrainableNet c = a.clone();
+  EXPECT_TRUE(c.weight(2).equal(a.weight(2)));
+  at::Tensor half = at::ones_like(c.weight(2));
+  half.view(-1).slice(0, 0, half.numel() / 2).zero_();
+  ASSERT_TRUE(c.set_mask(2, half));
+  EXPECT_DOUBLE_EQ(density(c.weight(2)), 0.5);
+  EXPECT_DOUBLE_EQ(density(a.weight(2)), 1.0);
+  EXPECT_DOUBLE_EQ(density(a.mask(2)), 1.0);
+  ASSERT_TRUE(shared.set_mask(3, at::zeros_like(a.weight(3))));
+  EXPECT_DOUBLE_EQ(density(a.weight(3)), 0.0);
+  // The clone trains on its own.
+  TrainOptions o;
+  ASSERT_TRUE(train(c, Dataset{at::rand({8, 1, 28, 28}), at::zeros({8}, at::kLong)}, o));
+  EXPECT_FALSE(c.weight(0).equal(a.weight(0)));
+  EXPECT_TRUE(c.weight(1).requires_grad());
+}
+
 TEST(Trainable, RefusesBadMasksAndData) {
   TrainableNet t = must_build(fmnist_alexnet());
   auto s = t.set_mask(0, at::ones({3, 3}));
@@ -401,6 +421,9 @@ TEST(OnnxWriter, RefusesAdaptivePoolingItCannotWrite) {
   EXPECT_NE(bytes.error().message.find("layer 'a': adaptive max pooling to 5×5"), std::string::npos)
       << bytes.error().message;
   EXPECT_FALSE(write_onnx_file(must_build(fmnist_alexnet()), "/nonexistent-dir/x.onnx"));
+  auto missing = read_onnx_trainable("/nonexistent-dir/x.onnx");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().to_string().find("/nonexistent-dir/x.onnx"), std::string::npos);
 }
 
 }  // namespace

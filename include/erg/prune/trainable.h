@@ -63,10 +63,14 @@ struct LayerPlan {
   bool flatten = false;  // an FC layer after a CONV layer (or first): its input is flattened
 };
 
+// Copies share the model (a handle, like a tensor); clone() makes an independent one.
 class TrainableNet {
  public:
   // Builds the model and initialises its weights (He-normal for weights, zero biases) from `seed`.
   static Result<TrainableNet> build(const Network& net, std::uint64_t seed = 1);
+
+  // A deep copy: its own weights, biases and masks (e.g. the baseline kept while pruning a copy).
+  TrainableNet clone() const;
 
   // The network it was built from (shapes; densities as given).
   const Network& network() const;
@@ -161,6 +165,10 @@ Result<at::Tensor> layer_inputs(const TrainableNet& net, std::size_t layer,
 
 // Fraction of non-zero values in a tensor (0 for an empty one).
 double density(const at::Tensor& t);
+
+// at::set_num_threads for everything that follows (train() sets its own `threads`); libtorch's
+// default is one thread per core, which is slow on a busy machine (docs/prune.md).
+void set_threads(int threads);
 
 // The baseline of the pruning experiments: a small AlexNet for 1 × 28 × 28 images and 10 classes
 // (five CONV and three FC layers; docs/prune.md).
