@@ -278,8 +278,10 @@ TEST(TrainableData, OneEpochOn500ImagesBeatsChance) {
   TrainableNet t = must_build(fmnist_alexnet());
   auto before = evaluate(t, fmnist().test);
   ASSERT_TRUE(before);
-  TrainOptions o;
+  TrainOptions o;  // seed 1: 59 % (seeds 1–4: 40–69 %)
   o.batch = 32;
+  o.optimizer = Optimizer::Adam;
+  o.lr = 1e-3;
   std::int64_t calls = 0;
   o.progress = [&](int, std::int64_t, std::int64_t batches, double) {
     ++calls;
