@@ -936,6 +936,28 @@ const Command kCommands[] = {
      run_arch_show},
 };
 
+// `erg prune ...` runs the erg-prune binary next to this one (it links libtorch; erg does not).
+int exec_prune(int argc, char** argv) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::filesystem::path prune =
+      (ec ? std::filesystem::path(argv[0]).parent_path() : self.parent_path()) / "erg-prune";
+  if (!std::filesystem::exists(prune, ec)) {
+    std::cerr << "erg: error: 'erg prune' needs " << prune.string()
+              << ", which is built with libtorch (scripts/setup installs it; CMake option "
+                 "ERG_BUILD_PRUNE)\n";
+    return kExitBadInput;
+  }
+  std::vector<std::string> args = {prune.string()};
+  for (int i = 2; i < argc; ++i) args.emplace_back(argv[i]);
+  std::vector<char*> cargs;
+  for (auto& a : args) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  execv(prune.c_str(), cargs.data());
+  std::cerr << "erg: error: cannot run " << prune.string() << "\n";
+  return kExitInternal;
+}
+
 Status write_output(const std::string& text, const std::string& path) {
   if (path.empty() || path == "-") {
     std::cout << text << std::flush;
@@ -1025,8 +1047,10 @@ int run(int argc, char** argv) {
       "  erg map conv1 --network alexnet --arch eyeriss --out conv1.map.yaml\n"
       "  erg evaluate --layer conv1.yaml --arch eyeriss --mapping conv1.map.yaml\n"
       "  erg zoo export alexnet --format tool -o alexnet.txt\n"
+      "  erg prune --out pruned --quick   (Fashion-MNIST pruning; 'erg prune --help')\n"
       "Run 'erg COMMAND --help' for a command's flags.");
 
+  if (argc >= 2 && std::string(argv[1]) == "prune") return exec_prune(argc, argv);
   if (auto st = check_command_words(argc, argv); !st) {
     report_error(st.error());
     return kExitBadInput;

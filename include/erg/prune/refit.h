@@ -37,7 +37,7 @@ struct LayerProblem {
 
 struct RefitOptions {
   double tolerance = 0.05;  // largest relative output error accepted
-  double step = 0.1;        // fraction of the remaining weights removed per round
+  double step = 0.2;        // fraction of the remaining weights removed per round
   double ridge = 1e-4;      // λ, relative to the mean diagonal of XᵀX
   double min_density = 0.01;
   int max_rounds = 60;
