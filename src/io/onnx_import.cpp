@@ -118,46 +118,36 @@ int element_bytes(int type) {
   }
 }
 
-// Non-zero elements among `n` little-endian elements of `type` at `p`. Signed zeros are zeros.
-std::uint64_t count_nonzero_raw(const char* p, std::uint64_t n, int type) {
+// Elements of `n` little-endian words of type U at `p` that have a bit of `mask` set.
+template <class U>
+std::uint64_t count_masked(const char* p, std::uint64_t n, U mask) {
   std::uint64_t nz = 0;
-  switch (element_bytes(type)) {
-    case 1:
-      for (std::uint64_t i = 0; i < n; ++i) nz += p[i] != 0;
-      break;
-    case 2: {
-      const std::uint16_t mask =
-          type == TensorProto::FLOAT16 || type == TensorProto::BFLOAT16 ? 0x7fff : 0xffff;
-      for (std::uint64_t i = 0; i < n; ++i) {
-        std::uint16_t v;
-        std::memcpy(&v, p + 2 * i, 2);
-        nz += (v & mask) != 0;
-      }
-      break;
-    }
-    case 4: {
-      const std::uint32_t mask = type == TensorProto::FLOAT ? 0x7fffffffu : 0xffffffffu;
-      for (std::uint64_t i = 0; i < n; ++i) {
-        std::uint32_t v;
-        std::memcpy(&v, p + 4 * i, 4);
-        nz += (v & mask) != 0;
-      }
-      break;
-    }
-    case 8: {
-      const std::uint64_t mask =
-          type == TensorProto::DOUBLE ? 0x7fffffffffffffffull : 0xffffffffffffffffull;
-      for (std::uint64_t i = 0; i < n; ++i) {
-        std::uint64_t v;
-        std::memcpy(&v, p + 8 * i, 8);
-        nz += (v & mask) != 0;
-      }
-      break;
-    }
-    default:
-      break;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    U v;
+    std::memcpy(&v, p + sizeof(U) * i, sizeof(U));
+    nz += (v & mask) != 0;
   }
   return nz;
+}
+
+// Non-zero elements among `n` little-endian elements of `type` at `p`. Signed zeros are zeros:
+// floating-point types ignore the sign bit.
+std::uint64_t count_nonzero_raw(const char* p, std::uint64_t n, int type) {
+  switch (element_bytes(type)) {
+    case 1:
+      return count_masked<std::uint8_t>(p, n, 0xff);
+    case 2:
+      return count_masked<std::uint16_t>(
+          p, n, type == TensorProto::FLOAT16 || type == TensorProto::BFLOAT16 ? 0x7fff : 0xffff);
+    case 4:
+      return count_masked<std::uint32_t>(p, n,
+                                         type == TensorProto::FLOAT ? 0x7fffffffu : 0xffffffffu);
+    case 8:
+      return count_masked<std::uint64_t>(
+          p, n, type == TensorProto::DOUBLE ? 0x7fffffffffffffffull : 0xffffffffffffffffull);
+    default:
+      return 0;
+  }
 }
 
 std::string external_field(const TensorProto& t, const char* key) {
