@@ -132,8 +132,12 @@ Status finetune(TrainableNet& net, const Dataset& train_set, const PruneOptions&
   return Ok{};
 }
 
-// Runs rounds of `step` (which prunes `net` in place) + fine-tuning, keeping the last network
-// whose accuracy drop is within the target.
+// Runs rounds of `step` (which prunes `net` in place at a given strength) + fine-tuning, keeping
+// the last network whose accuracy drop is within the target. A round whose network drops too much
+// is retried from the same network at half the strength, up to `kRetries` times; then the method
+// stops. Strength 1 is the round's full step; the method maps it to its own knob.
+constexpr int kRetries = 3;
+
 template <class Step>
 Result<PruneRun> run_rounds(const char* method, const TrainableNet& original,
                             const Dataset& train_set, const Dataset& test, const Arch& arch,
@@ -145,10 +149,14 @@ Result<PruneRun> run_rounds(const char* method, const TrainableNet& original,
   run.accepted.push_back(true);
   run.result = *base;
   TrainableNet current = original.clone();
+  double strength = 1.0;
+  int accepted = 0, retries = 0;
   for (int round = 1; round <= o.max_rounds; ++round) {
     TrainableNet candidate = current.clone();
-    const std::string stage = fmt::format("{} round {}", method, round);
-    auto changed = step(candidate, round, stage);
+    const std::string stage =
+        strength < 1 ? fmt::format("{} round {} (strength {:g})", method, round, strength)
+                     : fmt::format("{} round {}", method, round);
+    auto changed = step(candidate, accepted, strength, stage);
     if (!changed) return changed.error();
     if (!*changed) break;  // nothing left to prune
     if (auto st = finetune(candidate, train_set, o, stage + ": fine-tuning"); !st)
@@ -158,7 +166,12 @@ Result<PruneRun> run_rounds(const char* method, const TrainableNet& original,
     const bool ok = base->accuracy - snap->accuracy <= o.max_drop;
     run.history.push_back(*snap);
     run.accepted.push_back(ok);
-    if (!ok) break;
+    if (!ok) {
+      if (++retries > kRetries) break;
+      strength /= 2;
+      continue;
+    }
+    ++accepted;
     run.result = *snap;
     current = std::move(candidate);
   }
@@ -171,19 +184,19 @@ Result<PruneRun> run_rounds(const char* method, const TrainableNet& original,
 Result<PruneRun> prune_magnitude(const TrainableNet& original, const Dataset& train_set,
                                  const Dataset& test, const Arch& arch, const PruneOptions& o) {
   try {
-    return run_rounds("magnitude", original, train_set, test, arch, o,
-                      [&](TrainableNet& net, int, const std::string&) -> Result<bool> {
-                        torch::NoGradGuard no_grad;
-                        bool changed = false;
-                        for (std::size_t i = 0; i < net.num_layers(); ++i) {
-                          const at::Tensor before = net.mask(i);
-                          const at::Tensor m =
-                              magnitude_mask(net.weight(i), before, o.magnitude_keep);
-                          changed = changed || m.sum().item<double>() < before.sum().item<double>();
-                          if (auto st = net.set_mask(i, m); !st) return st.error();
-                        }
-                        return changed;
-                      });
+    return run_rounds(
+        "magnitude", original, train_set, test, arch, o,
+        [&](TrainableNet& net, int, double strength, const std::string&) -> Result<bool> {
+          torch::NoGradGuard no_grad;
+          bool changed = false;
+          for (std::size_t i = 0; i < net.num_layers(); ++i) {
+            const at::Tensor before = net.mask(i);
+            const at::Tensor m = magnitude_mask(net.weight(i), before, o.magnitude_keep);
+            changed = changed || m.sum().item<double>() < before.sum().item<double>();
+            if (auto st = net.set_mask(i, m); !st) return st.error();
+          }
+          return changed;
+        });
   } catch (const c10::Error& e) {
     return make_error(std::string("magnitude pruning failed: ") + e.what_without_backtrace());
   }
@@ -195,7 +208,8 @@ Result<PruneRun> prune_energy_aware(const TrainableNet& original, const Dataset&
     const at::Tensor images = head(train_set, o.sample_images).images;
     return run_rounds(
         "energy", original, train_set, test, arch, o,
-        [&](TrainableNet& net, int round, const std::string& stage) -> Result<bool> {
+        [&](TrainableNet& net, int accepted, double strength,
+            const std::string& stage) -> Result<bool> {
           // 1. Energy per layer of the network as it is now.
           auto snap = measure(net, test, arch, o, stage);
           if (!snap) return snap.error();
@@ -207,7 +221,8 @@ Result<PruneRun> prune_energy_aware(const TrainableNet& original, const Dataset&
           // 2. Least-squares pruning, layer by layer, highest energy first, preserving the
           //    original network's outputs.
           RefitOptions ro = o.refit;
-          ro.tolerance = o.refit.tolerance * std::pow(o.tolerance_growth, round - 1);
+          // The tolerance grows with every accepted round and shrinks with the strength.
+          ro.tolerance = o.refit.tolerance * std::pow(o.tolerance_growth, accepted) * strength;
           bool changed = false;
           for (std::size_t n = 0; n < order.size(); ++n) {
             const std::size_t i = order[n];

@@ -13,6 +13,9 @@
 //      form, and the layer's output error stays within the round's tolerance;
 //   3. fine-tune the whole network with the masks fixed;
 // while the accuracy drop stays within the target; each accepted round raises the tolerance.
+// A round whose network drops more than the target is retried from the same network at half the
+// strength (half the tolerance; for magnitude pruning, half the fraction removed), up to three
+// times; then the method stops.
 // Every intermediate network of both methods is recorded (accuracy, energy) for the plot.
 #pragma once
 
