@@ -191,7 +191,9 @@ Result<PruneRun> prune_magnitude(const TrainableNet& original, const Dataset& tr
           bool changed = false;
           for (std::size_t i = 0; i < net.num_layers(); ++i) {
             const at::Tensor before = net.mask(i);
-            const at::Tensor m = magnitude_mask(net.weight(i), before, o.magnitude_keep);
+            // Strength 1 keeps magnitude_keep of what is left; lower strengths remove less.
+            const double keep = 1 - (1 - o.magnitude_keep) * strength;
+            const at::Tensor m = magnitude_mask(net.weight(i), before, keep);
             changed = changed || m.sum().item<double>() < before.sum().item<double>();
             if (auto st = net.set_mask(i, m); !st) return st.error();
           }

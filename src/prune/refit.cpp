@@ -162,6 +162,9 @@ Result<RefitResult> prune_layer_least_squares(const LayerProblem& p, const Refit
       best.w = (p.w * p.mask).clone();
       best.error = current;
     }
+    // The tolerance is on the error this pruning adds: a layer whose inputs come from an
+    // already pruned network starts with some error of its own.
+    const double limit = best.error + o.tolerance;
     for (int round = 1; round <= o.max_rounds; ++round) {
       const auto kept = static_cast<std::int64_t>(mask.sum().item<double>());
       const auto remove = static_cast<std::int64_t>(std::floor(o.step * static_cast<double>(kept)));
@@ -177,7 +180,7 @@ Result<RefitResult> prune_layer_least_squares(const LayerProblem& p, const Refit
       Solution t = large ? solve_large(q.gram, q.xty, next, q.lambda, s.w)
                          : solve(q.gram, q.xty, next, q.lambda);
       const double err = error_of(q, t.w);
-      if (err > o.tolerance) break;
+      if (err > limit) break;
       mask = next;
       s = std::move(t);
       best = {s.w.to(p.w.scalar_type()), mask.to(p.mask.scalar_type()), err,

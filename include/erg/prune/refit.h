@@ -12,8 +12,9 @@
 // exactly w_mj² / [H_m⁻¹]_jj (the classical backward-elimination step of least squares). Each
 // round removes, across the whole layer, the `step` fraction of remaining weights with the
 // smallest such increase, then refits every filter on its new support. Rounds go on while the
-// layer's relative output error ‖Y − Ŷ‖² / ‖Y − mean‖² stays within the tolerance; the last round
-// that does is kept.
+// layer's relative output error ‖Y − Ŷ‖² / ‖Y − mean‖² stays within the tolerance of the error
+// before pruning (the refit on the current support: a layer whose inputs come from an already
+// pruned network starts with an error of its own); the last round that does is kept.
 //
 // Magnitude selection (the baseline: keep the largest |w|, no refit) is provided for comparison.
 #pragma once
@@ -36,7 +37,7 @@ struct LayerProblem {
 };
 
 struct RefitOptions {
-  double tolerance = 0.05;  // largest relative output error accepted
+  double tolerance = 0.05;  // largest relative output error added by the pruning
   double step = 0.2;        // fraction of the remaining weights removed per round
   double ridge = 1e-4;      // λ, relative to the mean diagonal of XᵀX
   double min_density = 0.01;
