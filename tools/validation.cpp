@@ -90,7 +90,9 @@ std::string pruning_section() {
       "1.0`: the Fashion-MNIST baseline of docs/prune.md, 4 epochs on all 60,000 images, tested "
       "on all 10,000; energy on `eyeriss`, batch 1, measured densities). It took {} s on this "
       "machine (target: under 30 minutes). Output: `{}` (both pruned networks as ONNX with their "
-      "weights, `report.json`, `tradeoff.svg`).\n\n```\n{}```\n\n",
+      "weights, `report.json`, `tradeoff.svg`).\n\n```\n{}```\n\n"
+      "![Accuracy against energy of every intermediate network of both methods]"
+      "(../experiments/results/prune-fmnist/tradeoff.svg)\n\n",
       seconds.empty() ? "?" : seconds, dir, table);
   if (em > 0 && ee > 0) {
     const double vs_original = e0 / ee, vs_magnitude = em / ee;
