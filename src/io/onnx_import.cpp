@@ -417,6 +417,17 @@ class Importer {
       } catch (const std::exception& e) {
         fail(fmt::format("{} is malformed: {}", node_label(n, i), e.what()));
       }
+      // The checker does not look at values; libonnx 1.12's convolution and pooling inference
+      // divides by these (a zero stride was a division by zero found by fuzz_onnx).
+      for (const char* name : {"strides", "dilations", "kernel_shape"})
+        for (std::int64_t v : attr_ints(n, name))
+          if (v < 1)
+            fail(fmt::format("{}: attribute '{}' must hold positive values, got {}",
+                             node_label(n, i), name, v));
+      for (const char* name : {"group", "blocksize"})
+        if (find_attr(n, name) != nullptr && attr_int(n, name, 1) < 1)
+          fail(fmt::format("{}: attribute '{}' must be positive, got {}", node_label(n, i), name,
+                           attr_int(n, name, 1)));
     }
   }
 

@@ -473,6 +473,33 @@ TEST(OnnxImport, ModelsThatBreakOnnxsNodeCheckerAreRefusedBeforeShapeInference) 
   EXPECT_NE(attr.find("dilation*"), std::string::npos) << attr;
 }
 
+// Found by fuzz_onnx in CI: a node whose convolution/pooling attributes make libonnx's shape
+// inference divide by zero. Such attributes are refused, naming the node, before inference.
+TEST(OnnxImport, ZeroStridesAndGroupsAreRefusedBeforeShapeInference) {
+  auto r = import_onnx_file(kOnnxDir + "fuzz_libonnx_fpe.onnx");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("attribute 'strides' must hold positive values"),
+            std::string::npos)
+      << r.error().message;
+
+  onnx::ModelProto m = tiny_conv_model();
+  auto* strides = m.mutable_graph()->mutable_node(0)->add_attribute();
+  strides->set_name("strides");
+  strides->set_type(onnx::AttributeProto::INTS);
+  strides->add_ints(0);
+  strides->add_ints(1);
+  EXPECT_NE(import_error(m).find("node 'conv' (Conv): attribute 'strides' must hold positive"),
+            std::string::npos)
+      << import_error(m);
+  onnx::ModelProto g = tiny_conv_model();
+  auto* group = g.mutable_graph()->mutable_node(0)->add_attribute();
+  group->set_name("group");
+  group->set_type(onnx::AttributeProto::INT);
+  group->set_i(0);
+  EXPECT_NE(import_error(g).find("attribute 'group' must be positive"), std::string::npos)
+      << import_error(g);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Per-layer overrides (erg/layer_overrides.h), used with imported models.
 
