@@ -91,7 +91,10 @@ json snapshot_json(const Snapshot& s, const Snapshot& original) {
           {"macs", s.macs},
           {"energy", s.energy},
           {"energy_normalised", original.energy > 0 ? s.energy / original.energy : 0.0},
-          {"layer_energy", s.layer_energy}};
+          {"layer_energy", s.layer_energy},
+          {"floor", s.floor},
+          {"floor_normalised", original.energy > 0 ? s.floor / original.energy : 0.0},
+          {"layer_floor", s.layer_floor}};
 }
 
 std::string ratio(double a, double b) {
@@ -122,6 +125,13 @@ std::string table(const Snapshot& original, const std::vector<PruneRun>& runs) {
   };
   row("original", original);
   for (const auto& r : runs) row(r.method == "energy" ? "energy-aware" : r.method, r.result);
+  // What no weight pruning can remove: the original with every weight gone, its activations'
+  // densities as measured.
+  rows.push_back(
+      {"floor (no weights)", "-", "0", "0",
+       fmt::format("{:.3f}", original.energy > 0 ? original.floor / original.energy : 0.0),
+       ratio(original.energy, original.floor),
+       magnitude ? ratio(magnitude->energy, original.floor) : "-"});
   std::vector<std::size_t> width(rows[0].size(), 0);
   auto cells = [](const std::string& s) {  // display width: count UTF-8 lead bytes
     std::size_t n = 0;

@@ -59,6 +59,15 @@ Result<Snapshot> measure_impl(const TrainableNet& net, const Dataset& test, cons
     s.layer_energy.push_back(r.eval.energy.total());
     s.energy += s.layer_energy.back();
   }
+  // The floor: the same network and activation densities with no weight left.
+  Network empty = *erg_net;
+  for (Layer& l : empty.layers) l.format(Tensor::Weights).density = 0;
+  auto floor = estimate_network(empty, arch, eo);
+  if (!floor) return floor.error();
+  for (const LayerResult& r : floor->layers) {
+    s.layer_floor.push_back(r.eval.energy.total());
+    s.floor += s.layer_floor.back();
+  }
   return s;
 }
 
@@ -134,9 +143,9 @@ Status finetune(TrainableNet& net, const Dataset& train_set, const PruneOptions&
 
 // Runs rounds of `step` (which prunes `net` in place at a given strength) + fine-tuning, keeping
 // the last network whose accuracy drop is within the target. A round whose network drops too much
-// is retried from the same network at half the strength, up to `kRetries` times; then the method
-// stops. Strength 1 is the round's full step; the method maps it to its own knob.
-constexpr int kRetries = 3;
+// is retried from the same network at half the strength, up to `retries_per_round` times; then
+// the method stops. An accepted round keeps its strength. Strength 1 is the round's full step;
+// the method maps it to its own knob.
 
 template <class Step>
 Result<PruneRun> run_rounds(const char* method, const TrainableNet& original,
@@ -167,10 +176,11 @@ Result<PruneRun> run_rounds(const char* method, const TrainableNet& original,
     run.history.push_back(*snap);
     run.accepted.push_back(ok);
     if (!ok) {
-      if (++retries > kRetries) break;
+      if (++retries > o.retries_per_round) break;
       strength /= 2;
       continue;
     }
+    retries = 0;
     ++accepted;
     run.result = *snap;
     current = std::move(candidate);
@@ -222,12 +232,22 @@ Result<PruneRun> prune_energy_aware(const TrainableNet& original, const Dataset&
           });
           // 2. Least-squares pruning, layer by layer, highest energy first, preserving the
           //    original network's outputs.
-          RefitOptions ro = o.refit;
-          // The tolerance grows with every accepted round and shrinks with the strength.
-          ro.tolerance = o.refit.tolerance * std::pow(o.tolerance_growth, accepted) * strength;
+          // The tolerance grows with every accepted round and shrinks with the strength; each
+          // layer's share follows the energy pruning can still remove from it.
+          const double tolerance =
+              o.refit.tolerance * std::pow(o.tolerance_growth, accepted) * strength;
+          double most = 0;
+          for (std::size_t i = 0; i < order.size(); ++i)
+            most = std::max(most, snap->layer_energy[i] - snap->layer_floor[i]);
           bool changed = false;
           for (std::size_t n = 0; n < order.size(); ++n) {
             const std::size_t i = order[n];
+            const double reducible = std::max(0.0, snap->layer_energy[i] - snap->layer_floor[i]);
+            RefitOptions ro = o.refit;
+            ro.tolerance = most > 0
+                               ? tolerance * std::pow(reducible / most, o.energy_weight_exponent)
+                               : tolerance;
+            if (ro.tolerance <= 0) continue;
             report(o, stage + ": pruning " + net.network().layers[i].name(),
                    static_cast<double>(n) / order.size());
             auto p = layer_problem(net, original, i, images, o.samples_per_layer, o.seed + i);

@@ -13,9 +13,13 @@
 //      form, and the layer's output error stays within the round's tolerance;
 //   3. fine-tune the whole network with the masks fixed;
 // while the accuracy drop stays within the target; each accepted round raises the tolerance.
+// The tolerance of a layer is weighted by the energy pruning can still remove from it (its energy
+// minus its floor, below), relative to the layer with the most: layers whose energy is feature-map
+// movement that weight pruning cannot touch spend little of the accuracy budget.
 // A round whose network drops more than the target is retried from the same network at half the
-// strength (half the tolerance; for magnitude pruning, half the fraction removed), up to three
-// times; then the method stops.
+// strength (half the tolerance; for magnitude pruning, half the fraction removed), up to
+// `retries_per_round` times; an accepted round keeps its strength for the next. Both methods get
+// the same budget of rounds (accepted or not).
 // Every intermediate network of both methods is recorded (accuracy, energy) for the plot.
 #pragma once
 
@@ -41,6 +45,10 @@ struct Snapshot {
   std::uint64_t macs = 0;
   double energy = 0;                 // erg's estimate, in units of one MAC's energy
   std::vector<double> layer_energy;  // per layer, same unit
+  // The energy the network would still need with every weight pruned away (same activation
+  // densities): what no weight pruning can remove. Per layer and in all.
+  std::vector<double> layer_floor;
+  double floor = 0;
   std::vector<LayerDensity> densities;
 };
 
@@ -50,7 +58,10 @@ struct PruneOptions {
   std::int64_t samples_per_layer = 8192;  // rows of each layer's least-squares problem (positions)
   std::int64_t density_images = 1000;     // images over which activation densities are measured
   TrainOptions finetune;                  // retraining after each round (masks fixed)
-  int max_rounds = 12;
+  int max_rounds = 12;                    // rounds per method, accepted or not
+  int retries_per_round = 2;              // rejected attempts of one round before the method stops
+  // Energy-aware pruning: tolerance of layer i = tolerance × (reducible_i / max reducible)^this.
+  double energy_weight_exponent = 0.5;
   // Magnitude pruning: each round keeps this fraction of what every layer still has.
   double magnitude_keep = 0.7;
   // Energy-aware pruning: the first round's output-error tolerance and its growth per round.
