@@ -13,6 +13,10 @@
 
 namespace erg {
 
+// The kinds of access a level counts for a tensor (the fields of TensorAccess).
+enum class AccessKind { Read, Write, Update, Hop };
+inline constexpr int kNumAccessKinds = 4;
+
 struct TensorAccess {
   std::uint64_t reads = 0;    // words read out of this level (to children, MACs, or the parent)
   std::uint64_t writes = 0;   // words filled into this level from its parent

@@ -6,6 +6,8 @@
 // (time and memory grow with the number of MACs) and meant for tests on small layers.
 #pragma once
 
+#include <span>
+
 #include "erg/counts.h"
 #include "erg/error.h"
 #include "erg/layer.h"
@@ -17,7 +19,19 @@ struct ReferenceLimits {
   std::uint64_t max_macs = 20'000'000;  // refuse larger (padded) nests
 };
 
+// Sees every access the walk counts, with the elements it moves (indices in the tensor's storage
+// order, erg/simulate.h): one call per transfer — the elements one access kind of one level
+// instance moves in one step — and one call per element for sibling hops and MAC-operand
+// accesses (single words; a hop of an element that moves twice comes twice).
+class TransferObserver {
+ public:
+  virtual ~TransferObserver() = default;
+  virtual void transfer(int level, Tensor t, AccessKind kind,
+                        std::span<const std::int64_t> elements) = 0;
+};
+
 Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapping& mapping,
-                                const ReferenceLimits& limits = {});
+                                const ReferenceLimits& limits = {},
+                                TransferObserver* observer = nullptr);
 
 }  // namespace erg

@@ -114,7 +114,7 @@ std::uint64_t tensor_elements(const Layer& layer, Tensor t) { return layer.size(
 }  // namespace
 
 Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapping& mapping,
-                                const ReferenceLimits& limits) {
+                                const ReferenceLimits& limits, TransferObserver* observer) {
   if (auto st = validate_mapping(layer, arch, mapping); !st.ok()) return st.error();
   const Nest nest = detail::flatten(layer, mapping);
   std::uint64_t padded = 1;
@@ -142,6 +142,20 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
   c.levels.resize(static_cast<std::size_t>(L));
   Walker w(layer, nest);
   std::array<std::int64_t, kNumDims> pos{};
+  // Reports one transfer (or, with `single`, each element as its own) to the observer.
+  std::vector<std::int64_t> scratch;
+  auto report = [&](int level, Tensor t, AccessKind kind, const std::vector<std::int64_t>& elems,
+                    bool single) {
+    if (observer == nullptr || elems.empty()) return;
+    if (single) {
+      for (auto e : elems) observer->transfer(level, t, kind, std::span<const std::int64_t>(&e, 1));
+      return;
+    }
+    scratch = elems;
+    std::sort(scratch.begin(), scratch.end());
+    observer->transfer(level, t, kind, scratch);
+  };
+  std::vector<std::int64_t> fills, hopped, outs, entering, leaving, hop_list;
 
   auto select = [&](auto&& pred) {
     std::vector<int> v;
@@ -189,7 +203,9 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
       std::vector<ElementSet> seen(t == Tensor::Outputs ? static_cast<std::size_t>(n_parent) : 0,
                                    ElementSet(n_elem));
       ElementSet tile(n_elem), unew(n_elem);
-      std::vector<std::int64_t> evicted_by(n_elem, 0);  // outputs: children evicting this step
+      // Outputs: how many children evicted each element this step (for the per-element hops).
+      std::vector<std::int64_t> evicted_by(n_elem, 0);
+      std::vector<std::int64_t> evicted_list;
       TensorAccess& pa = c.levels[a].tensor[ti];
       TensorAccess& ch = c.levels[i].tensor[ti];
       std::uint64_t child_evictions = 0, group_evictions = 0;
@@ -198,7 +214,7 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
         w.for_each(parent, [&] {
           const std::int64_t pi = w.number(parent);
           unew.clear();
-          std::vector<std::int64_t> evicted;
+          evicted_list.clear();
           w.for_each(sigma, [&] {
             ElementSet& mine = held[static_cast<std::size_t>(pi * n_sigma + w.number(sigma))];
             tile.clear();
@@ -207,20 +223,32 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
               const std::int64_t e = w.element(t, pos);
               if (e >= 0) tile.insert(e);
             });
+            fills.clear();
+            hopped.clear();
             for (auto e : tile.members) {
               if (mine.has(e)) continue;
               if (t != Tensor::Outputs) {
                 ++ch.writes;  // a fill: the child did not hold it
-                if (uheld[static_cast<std::size_t>(pi)].has(e)) ++ch.hops;  // from a sibling
+                fills.push_back(e);
+                if (uheld[static_cast<std::size_t>(pi)].has(e)) {
+                  ++ch.hops;  // from a sibling
+                  hopped.push_back(e);
+                }
               }
             }
+            report(i, t, AccessKind::Write, fills, false);
+            report(i, t, AccessKind::Hop, hopped, true);
+            outs.clear();
             for (auto e : mine.members) {
               if (tile.has(e)) continue;
               if (t == Tensor::Outputs) {
                 ++ch.reads;  // the child sends its partial sum out
                 ++child_evictions;
+                outs.push_back(e);
+                if (evicted_by[static_cast<std::size_t>(e)]++ == 0) evicted_list.push_back(e);
               }
             }
+            report(i, t, AccessKind::Read, outs, false);
             mine.clear();
             for (auto e : tile.members) {
               mine.insert(e);
@@ -228,22 +256,40 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
             }
           });
           ElementSet& u = uheld[static_cast<std::size_t>(pi)];
+          entering.clear();
           for (auto e : unew.members) {
             if (u.has(e)) continue;
             if (t != Tensor::Outputs) {
               ++pa.reads;  // one read from the parent, multicast to the children needing it
+              entering.push_back(e);
             } else if (!seen[static_cast<std::size_t>(pi)].insert(e)) {
               ++pa.reads;   // this parent served the element before: fetch its partial sum
               ++ch.writes;  // into one child (the others start from zero)
+              entering.push_back(e);
             }
           }
+          report(a, t, AccessKind::Read, entering, false);
+          if (t == Tensor::Outputs) report(i, t, AccessKind::Write, entering, false);
+          leaving.clear();
           for (auto e : u.members) {
             if (unew.has(e)) continue;
             if (t == Tensor::Outputs) {
               ++pa.updates;  // the reduced partial sum goes back to the parent
               ++group_evictions;
+              leaving.push_back(e);
             }
           }
+          report(a, t, AccessKind::Update, leaving, false);
+          // Each element some children evicted moves between siblings once per evicting child,
+          // less one if the group sent it to the parent.
+          hop_list.clear();
+          for (auto e : evicted_list) {
+            std::int64_t k = evicted_by[static_cast<std::size_t>(e)];
+            evicted_by[static_cast<std::size_t>(e)] = 0;
+            if (u.has(e) && !unew.has(e)) --k;
+            for (; k > 0; --k) hop_list.push_back(e);
+          }
+          report(i, t, AccessKind::Hop, hop_list, true);
           u.clear();
           for (auto e : unew.members) u.insert(e);
         });
@@ -253,10 +299,22 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
         for (auto& h : held) {
           ch.reads += h.members.size();
           child_evictions += h.members.size();
+          report(i, t, AccessKind::Read, h.members, false);
         }
-        for (auto& u : uheld) {
+        for (std::int64_t pi = 0; pi < n_parent; ++pi) {
+          ElementSet& u = uheld[static_cast<std::size_t>(pi)];
           pa.updates += u.members.size();
           group_evictions += u.members.size();
+          report(a, t, AccessKind::Update, u.members, false);
+          // Per element: the children of this parent holding it, less the one write-back.
+          hop_list.clear();
+          for (auto e : u.members) {
+            std::int64_t k = -1;
+            for (std::int64_t s = 0; s < n_sigma; ++s)
+              k += held[static_cast<std::size_t>(pi * n_sigma + s)].has(e) ? 1 : 0;
+            for (; k > 0; --k) hop_list.push_back(e);
+          }
+          report(i, t, AccessKind::Hop, hop_list, true);
         }
         ch.hops += child_evictions - group_evictions;
       }
@@ -270,6 +328,7 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
     ElementSet step(n_elem);
     TensorAccess& acc = c.levels[kj].tensor[ti];
     std::uint64_t products = 0, distinct = 0;
+    std::vector<std::int64_t> touches(observer != nullptr ? n_elem : 0, 0);
     w.for_each(all_time, [&] {
       w.for_each(inst, [&] {
         step.clear();
@@ -277,9 +336,24 @@ Result<Counts> reference_counts(const Layer& layer, const Arch& arch, const Mapp
           if (!w.point(pos)) return;
           ++products;
           const std::int64_t e = w.element(t, pos);
-          if (e >= 0) step.insert(e);
+          if (e >= 0) {
+            step.insert(e);
+            if (observer != nullptr) ++touches[static_cast<std::size_t>(e)];
+          }
         });
         distinct += step.members.size();
+        if (observer == nullptr) return;
+        report(kj, t, AccessKind::Read, step.members, true);
+        if (t != Tensor::Outputs) return;
+        report(kj, t, AccessKind::Update, step.members, true);
+        // MAC-level reductions: every product of an element beyond the first moves one hop.
+        hop_list.clear();
+        for (auto e : step.members) {
+          for (std::int64_t k = touches[static_cast<std::size_t>(e)] - 1; k > 0; --k)
+            hop_list.push_back(e);
+          touches[static_cast<std::size_t>(e)] = 0;
+        }
+        if (kj + 1 < L) report(kj + 1, t, AccessKind::Hop, hop_list, true);
       });
     });
     acc.reads += distinct;

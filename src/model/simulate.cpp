@@ -1,0 +1,851 @@
+// Simulation mode (erg/simulate.h): exact non-skipped MACs and exact compressed bits.
+//
+// The walk of a compressed level follows the reference evaluator's rules (erg/cost_model.h) but
+// never visits MACs: a child's tile — and the union of the tiles of one parent's children — is a
+// product of per-dimension value sets (a tile is a box of the loop nest; an input's rows are the
+// sums p·stride + r·dilation of its P and R values), so each step's transfers are enumerated
+// straight from those sets, in storage order, and membership in the previous tile is a lookup per
+// coordinate. Steps in which no loop that moves the tensor advanced repeat the previous tiles and
+// are skipped.
+#include "erg/simulate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <functional>
+
+#include "model/nest.h"
+
+namespace erg {
+
+using detail::FlatLoop;
+using detail::Nest;
+
+const std::vector<std::uint8_t>& LayerData::of(Tensor t) const {
+  return t == Tensor::Weights ? weights : t == Tensor::Inputs ? inputs : outputs;
+}
+std::vector<std::uint8_t>& LayerData::of(Tensor t) {
+  return t == Tensor::Weights ? weights : t == Tensor::Inputs ? inputs : outputs;
+}
+
+Status check_layer_data(const Layer& layer, const LayerData& data) {
+  for (Tensor t : kAllTensors) {
+    if (data.of(t).size() != layer.size(t))
+      return make_error(fmt::format("layer '{}': {} data has {} elements, the layer's {} have {}",
+                                    layer.name(), tensor_name(t), data.of(t).size(), tensor_name(t),
+                                    layer.size(t)));
+  }
+  return Ok{};
+}
+
+namespace {
+
+double fraction_nonzero(const std::vector<std::uint8_t>& v) {
+  if (v.empty()) return 0;
+  std::uint64_t n = 0;
+  for (auto x : v) n += x != 0;
+  return static_cast<double>(n) / static_cast<double>(v.size());
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// Set bits of words[] in bit positions [from, to).
+std::uint64_t popcount_range(const std::uint64_t* words, std::int64_t from, std::int64_t to) {
+  if (from >= to) return 0;
+  const std::int64_t wf = from >> 6, wt = (to - 1) >> 6;
+  const std::uint64_t first = ~std::uint64_t{0} << (from & 63);
+  const std::uint64_t last = ~std::uint64_t{0} >> (63 - ((to - 1) & 63));
+  if (wf == wt) return static_cast<std::uint64_t>(std::popcount(words[wf] & first & last));
+  std::uint64_t n = static_cast<std::uint64_t>(std::popcount(words[wf] & first));
+  for (std::int64_t i = wf + 1; i < wt; ++i)
+    n += static_cast<std::uint64_t>(std::popcount(words[i]));
+  return n + static_cast<std::uint64_t>(std::popcount(words[wt] & last));
+}
+
+}  // namespace
+
+MeasuredDensity measured_density(const LayerData& data) {
+  return {fraction_nonzero(data.weights), fraction_nonzero(data.inputs),
+          fraction_nonzero(data.outputs)};
+}
+
+std::uint64_t nonzero_macs(const Layer& layer, const LayerData& data) {
+  const auto& b = layer.bounds();
+  const std::int64_t N = b[0], G = b[1], M = b[2], C = b[3], P = b[4], Q = b[5], R = b[6], S = b[7];
+  const std::int64_t H = layer.in_h(), W = layer.in_w();
+  const std::int64_t sh = layer.stride_h(), sw = layer.stride_w();
+  const std::int64_t dh = layer.dilation_h(), dw = layer.dilation_w();
+  const std::int64_t pt = layer.pad_top(), pl = layer.pad_left();
+  // Non-zero weights per (g, c, r, s), over the group's filters.
+  std::vector<std::uint32_t> wcount(static_cast<std::size_t>(G * C * R * S), 0);
+  for (std::int64_t g = 0; g < G; ++g)
+    for (std::int64_t m = 0; m < M; ++m) {
+      const std::uint8_t* w = data.weights.data() + ((g * M + m) * C) * R * S;
+      std::uint32_t* out = wcount.data() + g * C * R * S;
+      for (std::int64_t k = 0; k < C * R * S; ++k) out[k] += w[k] != 0;
+    }
+  // Each input plane as bit rows split by column residue mod the stride: the columns a filter
+  // column s meets, q·sw + s·dw − pl for q < Q, are then a contiguous bit range of one residue.
+  std::vector<std::int64_t> residue_cols(static_cast<std::size_t>(sw));
+  std::vector<std::int64_t> residue_words(static_cast<std::size_t>(sw));
+  std::vector<std::int64_t> residue_base(static_cast<std::size_t>(sw) + 1, 0);
+  for (std::int64_t k = 0; k < sw; ++k) {
+    residue_cols[k] = k < W ? (W - k + sw - 1) / sw : 0;
+    residue_words[k] = (residue_cols[k] + 63) / 64;
+    residue_base[k + 1] = residue_base[k] + residue_words[k];
+  }
+  const std::int64_t row_words = residue_base[sw];
+  std::vector<std::uint64_t> plane(static_cast<std::size_t>(H * row_words));
+  std::uint64_t total = 0;
+  for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t g = 0; g < G; ++g)
+      for (std::int64_t c = 0; c < C; ++c) {
+        const std::uint8_t* x = data.inputs.data() + ((n * G + g) * C + c) * H * W;
+        std::fill(plane.begin(), plane.end(), 0);
+        bool any = false;
+        for (std::int64_t h = 0; h < H; ++h)
+          for (std::int64_t w = 0; w < W; ++w)
+            if (x[h * W + w] != 0) {
+              const std::int64_t k = w % sw, j = w / sw;
+              plane[static_cast<std::size_t>(h * row_words + residue_base[k] + (j >> 6))] |=
+                  std::uint64_t{1} << (j & 63);
+              any = true;
+            }
+        if (!any) continue;
+        const std::uint32_t* wc = wcount.data() + (g * C + c) * R * S;
+        for (std::int64_t r = 0; r < R; ++r)
+          for (std::int64_t s = 0; s < S; ++s) {
+            const std::uint64_t nzw = wc[r * S + s];
+            if (nzw == 0) continue;
+            const std::int64_t off = s * dw - pl;
+            const std::int64_t k = ((off % sw) + sw) % sw;
+            const std::int64_t j0 = floor_div(off - k, sw);
+            const std::int64_t from = std::max<std::int64_t>(j0, 0);
+            const std::int64_t to = std::min<std::int64_t>(j0 + Q, residue_cols[k]);
+            if (from >= to) continue;
+            std::uint64_t window = 0;
+            for (std::int64_t p = 0; p < P; ++p) {
+              const std::int64_t h = p * sh + r * dh - pt;
+              if (h < 0 || h >= H) continue;
+              window += popcount_range(plane.data() + h * row_words + residue_base[k], from, to);
+            }
+            total += nzw * window;
+          }
+      }
+  return total;
+}
+
+std::uint64_t nonzero_macs_brute_force(const Layer& layer, const LayerData& data) {
+  const auto& b = layer.bounds();
+  const std::int64_t N = b[0], G = b[1], M = b[2], C = b[3], P = b[4], Q = b[5], R = b[6], S = b[7];
+  const std::int64_t H = layer.in_h(), W = layer.in_w();
+  std::uint64_t total = 0;
+  for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t g = 0; g < G; ++g)
+      for (std::int64_t m = 0; m < M; ++m)
+        for (std::int64_t p = 0; p < P; ++p)
+          for (std::int64_t q = 0; q < Q; ++q)
+            for (std::int64_t c = 0; c < C; ++c)
+              for (std::int64_t r = 0; r < R; ++r)
+                for (std::int64_t s = 0; s < S; ++s) {
+                  const std::int64_t h =
+                      p * layer.stride_h() + r * layer.dilation_h() - layer.pad_top();
+                  const std::int64_t w =
+                      q * layer.stride_w() + s * layer.dilation_w() - layer.pad_left();
+                  if (h < 0 || h >= H || w < 0 || w >= W) continue;
+                  const bool wz = data.weights[static_cast<std::size_t>(
+                                      (((g * M + m) * C + c) * R + r) * S + s)] != 0;
+                  const bool xz = data.inputs[static_cast<std::size_t>(
+                                      (((n * G + g) * C + c) * H + h) * W + w)] != 0;
+                  total += wz && xz;
+                }
+  return total;
+}
+
+void add_transfer(AccessBits& bits, std::span<const std::int64_t> elements,
+                  const std::vector<std::uint8_t>& nonzero, int rle_run_bits) {
+  const std::int64_t limit = (std::int64_t{1} << rle_run_bits) - 1;
+  std::int64_t run = 0;
+  for (auto e : elements) {
+    const bool nz = nonzero[static_cast<std::size_t>(e)] != 0;
+    ++bits.events;
+    if (nz) {
+      ++bits.nonzero;
+      ++bits.rle_words;
+      run = 0;
+    } else if (run == limit) {
+      ++bits.rle_words;  // the run is full: this zero is the code word's value
+      run = 0;
+    } else {
+      ++run;
+    }
+  }
+  if (run > 0) ++bits.rle_words;
+}
+
+double access_bits(const AccessBits& a, Compression c, int bits, int rle_run_bits) {
+  switch (c) {
+    case Compression::None:
+      return static_cast<double>(a.events) * bits;
+    case Compression::SigMap:
+      return static_cast<double>(a.events) + static_cast<double>(a.nonzero) * bits;
+    case Compression::RunLength:
+      return static_cast<double>(a.rle_words) * (rle_run_bits + bits);
+  }
+  return static_cast<double>(a.events) * bits;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Tiles as products of value sets.
+
+constexpr int kCoords = 5;  // a tensor's storage coordinates
+
+// A set of tensor elements that is a product of sorted coordinate lists.
+struct Tile {
+  std::array<std::vector<std::int64_t>, kCoords> c;
+  bool empty() const {
+    for (const auto& v : c)
+      if (v.empty()) return true;
+    return false;
+  }
+  std::uint64_t size() const {
+    std::uint64_t n = 1;
+    for (const auto& v : c) n *= v.size();
+    return n;
+  }
+};
+
+// Membership flags per coordinate of one tile.
+struct TileFlags {
+  std::array<std::vector<char>, kCoords> in;
+  void init(const std::array<std::int64_t, kCoords>& extent) {
+    for (int k = 0; k < kCoords; ++k) in[k].assign(static_cast<std::size_t>(extent[k]), 0);
+  }
+  void set(const Tile& t, char v) {
+    for (int k = 0; k < kCoords; ++k)
+      for (auto x : t.c[k]) in[k][static_cast<std::size_t>(x)] = v;
+  }
+};
+
+// Calls fn(element, inside_other) for every element of `t` in storage order, where inside_other
+// says whether the element also lies in the tile whose flags are `other` (null: never).
+template <class Fn>
+void for_each_element(const Tile& t, const std::array<std::int64_t, kCoords>& extent,
+                      const TileFlags* other, Fn&& fn) {
+  if (t.empty()) return;
+  const auto& c0 = t.c[0];
+  const auto& c1 = t.c[1];
+  const auto& c2 = t.c[2];
+  const auto& c3 = t.c[3];
+  const auto& c4 = t.c[4];
+  for (auto i0 : c0) {
+    const bool o0 = other && other->in[0][i0];
+    for (auto i1 : c1) {
+      const bool o1 = o0 && other->in[1][i1];
+      const std::int64_t b1 = i0 * extent[1] + i1;
+      for (auto i2 : c2) {
+        const bool o2 = o1 && other->in[2][i2];
+        const std::int64_t b2 = b1 * extent[2] + i2;
+        for (auto i3 : c3) {
+          const bool o3 = o2 && other->in[3][i3];
+          const std::int64_t b3 = (b2 * extent[3] + i3) * extent[4];
+          for (auto i4 : c4) fn(b3 + i4, o3 && other->in[4][i4]);
+        }
+      }
+    }
+  }
+}
+
+// Streams the elements of one transfer (in storage order) into AccessBits.
+class TransferCoder {
+ public:
+  TransferCoder(const std::vector<std::uint8_t>& nz, int run_bits)
+      : nz_(nz), limit_((std::int64_t{1} << run_bits) - 1) {}
+  void begin(AccessBits* out) {
+    out_ = out;
+    run_ = 0;
+  }
+  void push(std::int64_t e) {
+    ++out_->events;
+    if (nz_[static_cast<std::size_t>(e)] != 0) {
+      ++out_->nonzero;
+      ++out_->rle_words;
+      run_ = 0;
+    } else if (run_ == limit_) {
+      ++out_->rle_words;
+      run_ = 0;
+    } else {
+      ++run_;
+    }
+  }
+  void end() {
+    if (run_ > 0) ++out_->rle_words;
+    run_ = 0;
+  }
+  // One element moved as a single word.
+  void single(AccessBits& out, std::int64_t e, std::uint64_t times = 1) {
+    out.events += times;
+    out.rle_words += times;
+    if (nz_[static_cast<std::size_t>(e)] != 0) out.nonzero += times;
+  }
+
+ private:
+  const std::vector<std::uint8_t>& nz_;
+  std::int64_t limit_;
+  AccessBits* out_ = nullptr;
+  std::int64_t run_ = 0;
+};
+
+// The geometry shared by the walks of one layer and nest.
+class Geometry {
+ public:
+  Geometry(const Layer& layer, const Nest& nest) : layer_(layer), nest_(nest) {
+    for (Tensor t : kAllTensors) extent_[static_cast<int>(t)] = extent_of(t);
+  }
+
+  const std::array<std::int64_t, kCoords>& extent(Tensor t) const {
+    return extent_[static_cast<int>(t)];
+  }
+
+  // Sorted distinct sums of idx·stride over `loops`, per layer dimension.
+  std::array<std::vector<std::int64_t>, kNumDims> offsets(const std::vector<int>& loops) const {
+    std::array<std::vector<std::int64_t>, kNumDims> o;
+    for (auto& v : o) v = {0};
+    for (int l : loops) {
+      const FlatLoop& f = nest_.loops[l];
+      auto& v = o[static_cast<int>(f.dim)];
+      std::vector<std::int64_t> next;
+      next.reserve(v.size() * static_cast<std::size_t>(f.factor));
+      for (std::int64_t i = 0; i < f.factor; ++i)
+        for (auto x : v) next.push_back(x + i * f.stride);
+      std::sort(next.begin(), next.end());
+      next.erase(std::unique(next.begin(), next.end()), next.end());
+      v = std::move(next);
+    }
+    return o;
+  }
+
+  // The tile of tensor t at per-dimension bases with the given offsets. `dims` is scratch.
+  void tile(Tensor t, const std::array<std::int64_t, kNumDims>& base,
+            const std::array<std::vector<std::int64_t>, kNumDims>& off,
+            std::array<std::vector<std::int64_t>, kNumDims>& dims, Tile& out) const {
+    for (int d = 0; d < kNumDims; ++d) {
+      dims[d].clear();
+      const std::int64_t bound = nest_.bound[d];
+      for (auto o : off[d]) {
+        const std::int64_t v = base[d] + o;
+        if (v >= bound) break;
+        dims[d].push_back(v);
+      }
+      if (dims[d].empty()) {
+        for (auto& v : out.c) v.clear();
+        return;
+      }
+    }
+    auto D = [&](Dim d) -> const std::vector<std::int64_t>& { return dims[static_cast<int>(d)]; };
+    switch (t) {
+      case Tensor::Weights:
+        out.c[0] = D(Dim::G);
+        out.c[1] = D(Dim::M);
+        out.c[2] = D(Dim::C);
+        out.c[3] = D(Dim::R);
+        out.c[4] = D(Dim::S);
+        break;
+      case Tensor::Outputs:
+        out.c[0] = D(Dim::N);
+        out.c[1] = D(Dim::G);
+        out.c[2] = D(Dim::M);
+        out.c[3] = D(Dim::P);
+        out.c[4] = D(Dim::Q);
+        break;
+      case Tensor::Inputs:
+        out.c[0] = D(Dim::N);
+        out.c[1] = D(Dim::G);
+        out.c[2] = D(Dim::C);
+        sums(D(Dim::P), D(Dim::R), layer_.stride_h(), layer_.dilation_h(), layer_.pad_top(),
+             layer_.in_h(), out.c[3]);
+        sums(D(Dim::Q), D(Dim::S), layer_.stride_w(), layer_.dilation_w(), layer_.pad_left(),
+             layer_.in_w(), out.c[4]);
+        break;
+    }
+  }
+
+ private:
+  std::array<std::int64_t, kCoords> extent_of(Tensor t) const {
+    const auto& b = nest_.bound;
+    auto B = [&](Dim d) { return b[static_cast<int>(d)]; };
+    switch (t) {
+      case Tensor::Weights:
+        return {B(Dim::G), B(Dim::M), B(Dim::C), B(Dim::R), B(Dim::S)};
+      case Tensor::Inputs:
+        return {B(Dim::N), B(Dim::G), B(Dim::C), layer_.in_h(), layer_.in_w()};
+      case Tensor::Outputs:
+        return {B(Dim::N), B(Dim::G), B(Dim::M), B(Dim::P), B(Dim::Q)};
+    }
+    return {};
+  }
+
+  // {p·u + r·d − pad} ∩ [0, n), sorted and distinct.
+  static void sums(const std::vector<std::int64_t>& ps, const std::vector<std::int64_t>& rs,
+                   std::int64_t u, std::int64_t d, std::int64_t pad, std::int64_t n,
+                   std::vector<std::int64_t>& out) {
+    out.clear();
+    for (auto p : ps)
+      for (auto r : rs) {
+        const std::int64_t h = p * u + r * d - pad;
+        if (h >= 0 && h < n) out.push_back(h);
+      }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+
+  const Layer& layer_;
+  const Nest& nest_;
+  std::array<std::array<std::int64_t, kCoords>, kNumTensors> extent_{};
+};
+
+// An odometer over a list of loops (last fastest).
+class Odometer {
+ public:
+  Odometer(const Nest& nest, std::vector<int> loops) : nest_(nest), loops_(std::move(loops)) {
+    idx_.assign(loops_.size(), 0);
+  }
+  // Advances; returns the position of the outermost loop that changed, or -1 when done.
+  int next() {
+    for (int j = static_cast<int>(loops_.size()) - 1; j >= 0; --j) {
+      if (++idx_[j] < nest_.loops[loops_[j]].factor) return j;
+      idx_[j] = 0;
+    }
+    return -1;
+  }
+  void reset() { std::fill(idx_.begin(), idx_.end(), 0); }
+  void add_to(std::array<std::int64_t, kNumDims>& base) const {
+    for (std::size_t j = 0; j < loops_.size(); ++j) {
+      const FlatLoop& f = nest_.loops[loops_[j]];
+      base[static_cast<int>(f.dim)] += idx_[j] * f.stride;
+    }
+  }
+  std::uint64_t count() const {
+    std::uint64_t n = 1;
+    for (int l : loops_) n *= static_cast<std::uint64_t>(nest_.loops[l].factor);
+    return n;
+  }
+  const std::vector<int>& loops() const { return loops_; }
+
+ private:
+  const Nest& nest_;
+  std::vector<int> loops_;
+  std::vector<std::int64_t> idx_;
+};
+
+// Simulated access bits of one layer, filled level pair by level pair.
+struct Walk {
+  const Layer& layer;
+  const Arch& arch;
+  const Nest& nest;
+  const LayerData& data;
+  const Geometry& geo;
+  std::vector<std::array<TensorBits, kNumTensors>>& bits;
+  std::uint64_t work = 0;
+  std::uint64_t max_work = 0;
+
+  bool compressed(int level, Tensor t) const {
+    return arch.levels[level].compression[static_cast<int>(t)] != Compression::None;
+  }
+  int run_bits(int level) const { return arch.levels[level].rle_run_bits; }
+
+  // Loops that can change tensor t's tiles: those of its dimensions, and those of any dimension
+  // whose factors overshoot its bound (their last iterations leave points outside the layer).
+  std::vector<bool> moving(Tensor t) const {
+    std::array<std::int64_t, kNumDims> span;
+    span.fill(1);
+    for (const auto& l : nest.loops) span[static_cast<int>(l.dim)] *= l.factor;
+    std::vector<bool> m(nest.loops.size());
+    for (std::size_t i = 0; i < nest.loops.size(); ++i) {
+      const Dim d = nest.loops[i].dim;
+      m[i] = is_relevant(t, d) || span[static_cast<int>(d)] > nest.bound[static_cast<int>(d)];
+    }
+    return m;
+  }
+
+  Status charge(std::uint64_t n) {
+    work += n;
+    if (work > max_work)
+      return make_error(fmt::format(
+          "simulating layer '{}' would visit more than {} elements: the mapping moves too much "
+          "data through compressed levels",
+          layer.name(), max_work));
+    return Ok{};
+  }
+
+  std::vector<int> select(const std::function<bool(const FlatLoop&)>& pred) const {
+    std::vector<int> v;
+    for (int i = 0; i < static_cast<int>(nest.loops.size()); ++i)
+      if (pred(nest.loops[i])) v.push_back(i);
+    return v;
+  }
+
+  // Transfers between parent level a and child level i (adjacent levels keeping t).
+  Status pair(Tensor t, int a, int i) {
+    const bool parent_side = compressed(a, t);
+    const bool child_side = compressed(i, t);
+    if (!parent_side && !child_side) return Ok{};
+    const int ti = static_cast<int>(t);
+    const bool outputs = t == Tensor::Outputs;
+    const auto& nz = data.of(t);
+    const auto& extent = geo.extent(t);
+    const std::vector<bool> mv = moving(t);
+    std::vector<int> time = select([&](const FlatLoop& l) { return !l.spatial && l.level < i; });
+    // Loops inside every moving loop never change a tile: drop them.
+    while (!time.empty() && !mv[static_cast<std::size_t>(time.back())]) time.pop_back();
+    const auto parent = select([&](const FlatLoop& l) { return l.spatial && l.level < a; });
+    const auto sigma =
+        select([&](const FlatLoop& l) { return l.spatial && l.level >= a && l.level < i; });
+    const auto box = select([&](const FlatLoop& l) { return l.level >= i; });
+    std::vector<int> sigma_box = sigma;
+    sigma_box.insert(sigma_box.end(), box.begin(), box.end());
+    const auto off_union = geo.offsets(sigma_box);
+    const auto off_child = geo.offsets(box);
+
+    Odometer steps(nest, time), parents(nest, parent), children(nest, sigma);
+    const std::uint64_t n_parent = parents.count();
+    const std::uint64_t n_sigma = children.count();
+    const std::uint64_t n_elem = layer.size(t);
+    if (auto st = charge(steps.count() + n_parent * (outputs ? n_elem / 8 : 0)); !st) return st;
+
+    struct ParentState {
+      Tile held;  // the union of its children's tiles
+      TileFlags flags;
+      std::vector<bool> seen;  // outputs: served before
+    };
+    struct ChildState {
+      Tile held;
+      TileFlags flags;
+    };
+    std::vector<ParentState> ps(n_parent);
+    for (auto& p : ps) {
+      p.flags.init(extent);
+      if (outputs) p.seen.assign(n_elem, false);
+    }
+    std::vector<ChildState> cs(child_side ? n_parent * n_sigma : 0);
+    for (auto& c : cs) c.flags.init(extent);
+
+    TensorBits& pb = bits[a][ti];
+    TensorBits& cb = bits[i][ti];
+    TransferCoder pcode(nz, run_bits(a)), ccode(nz, run_bits(i));
+    AccessBits child_evictions, group_evictions;  // outputs: the hops are their difference
+    std::array<std::vector<std::int64_t>, kNumDims> scratch;
+    Tile now, tile;
+    std::vector<std::int64_t> entering;
+
+    while (true) {
+      std::array<std::int64_t, kNumDims> step_base{};
+      steps.add_to(step_base);
+      parents.reset();
+      for (std::uint64_t pi = 0; pi < n_parent; ++pi, parents.next()) {
+        std::array<std::int64_t, kNumDims> base = step_base;
+        parents.add_to(base);
+        ParentState& P = ps[pi];
+        geo.tile(t, base, off_union, scratch, now);
+        if (auto st = charge(now.size() + P.held.size()); !st) return st;
+        // Entering elements (parent reads; outputs: re-fetched partial sums).
+        entering.clear();
+        for_each_element(now, extent, &P.flags, [&](std::int64_t e, bool had) {
+          if (had) return;
+          if (!outputs) {
+            entering.push_back(e);
+          } else if (P.seen[static_cast<std::size_t>(e)]) {
+            entering.push_back(e);
+          } else {
+            P.seen[static_cast<std::size_t>(e)] = true;
+          }
+        });
+        if (parent_side && !entering.empty()) {
+          pcode.begin(&pb[AccessKind::Read]);
+          for (auto e : entering) pcode.push(e);
+          pcode.end();
+        }
+        if (outputs && child_side && !entering.empty()) {
+          ccode.begin(&cb[AccessKind::Write]);
+          for (auto e : entering) ccode.push(e);
+          ccode.end();
+        }
+        // Children.
+        if (child_side) {
+          children.reset();
+          for (std::uint64_t si = 0; si < n_sigma; ++si, children.next()) {
+            std::array<std::int64_t, kNumDims> cbase = base;
+            children.add_to(cbase);
+            ChildState& C = cs[pi * n_sigma + si];
+            geo.tile(t, cbase, off_child, scratch, tile);
+            if (auto st = charge(tile.size() + C.held.size()); !st) return st;
+            if (!outputs) {
+              ccode.begin(&cb[AccessKind::Write]);
+              for_each_element(tile, extent, &C.flags, [&](std::int64_t e, bool had) {
+                if (had) return;
+                ccode.push(e);
+              });
+              ccode.end();
+              // Fills some sibling held in the previous step arrive over the network.
+              for_each_element(tile, extent, &C.flags, [&](std::int64_t e, bool had) {
+                if (had) return;
+                if (P.held.empty()) return;
+                bool in_union = true;
+                // e's coordinates, recovered from its index.
+                std::int64_t x = e;
+                for (int k = kCoords - 1; k >= 0; --k) {
+                  const std::int64_t v = x % extent[k];
+                  x /= extent[k];
+                  in_union = in_union && P.flags.in[k][static_cast<std::size_t>(v)];
+                }
+                if (in_union) ccode.single(cb[AccessKind::Hop], e);
+              });
+            } else {
+              // Partial sums leaving the child.
+              TileFlags& cf = C.flags;
+              cf.set(C.held, 0);
+              // Elements of the old tile not in the new one: mark the new tile, walk the old.
+              cf.set(tile, 1);
+              ccode.begin(&cb[AccessKind::Read]);
+              for_each_element(C.held, extent, &cf, [&](std::int64_t e, bool in_new) {
+                if (in_new) return;
+                ccode.push(e);
+                ccode.single(child_evictions, e);
+              });
+              ccode.end();
+              cf.set(tile, 0);
+              cf.set(C.held, 1);
+            }
+            C.flags.set(C.held, 0);
+            C.held = tile;
+            C.flags.set(C.held, 1);
+          }
+        }
+        // Leaving elements (outputs: reduced partial sums written back).
+        if (outputs && !P.held.empty()) {
+          TileFlags& f = P.flags;
+          f.set(P.held, 0);
+          f.set(now, 1);
+          if (parent_side) pcode.begin(&pb[AccessKind::Update]);
+          for_each_element(P.held, extent, &f, [&](std::int64_t e, bool in_new) {
+            if (in_new) return;
+            if (parent_side) pcode.push(e);
+            if (child_side) ccode.single(group_evictions, e);
+          });
+          if (parent_side) pcode.end();
+          f.set(now, 0);
+          f.set(P.held, 1);
+        }
+        P.flags.set(P.held, 0);
+        P.held = now;
+        P.flags.set(P.held, 1);
+      }
+      // Next step whose tiles can differ.
+      int j;
+      do {
+        j = steps.next();
+        if (j < 0) break;
+        // The loops from j inwards changed; the walk moves on if any of them moves the tensor.
+        bool any = false;
+        for (std::size_t k = static_cast<std::size_t>(j); k < time.size() && !any; ++k)
+          any = mv[static_cast<std::size_t>(time[k])];
+        if (any) break;
+      } while (true);
+      if (j < 0) break;
+    }
+    if (outputs) {
+      // Drain: everything still held goes back.
+      for (std::uint64_t pi = 0; pi < n_parent; ++pi) {
+        ParentState& P = ps[pi];
+        if (child_side) {
+          for (std::uint64_t si = 0; si < n_sigma; ++si) {
+            ChildState& C = cs[pi * n_sigma + si];
+            ccode.begin(&cb[AccessKind::Read]);
+            for_each_element(C.held, extent, nullptr, [&](std::int64_t e, bool) {
+              ccode.push(e);
+              ccode.single(child_evictions, e);
+            });
+            ccode.end();
+          }
+        }
+        if (parent_side) pcode.begin(&pb[AccessKind::Update]);
+        for_each_element(P.held, extent, nullptr, [&](std::int64_t e, bool) {
+          if (parent_side) pcode.push(e);
+          if (child_side) ccode.single(group_evictions, e);
+        });
+        if (parent_side) pcode.end();
+      }
+      if (child_side) {
+        AccessBits& h = cb[AccessKind::Hop];
+        h.events += child_evictions.events - group_evictions.events;
+        h.nonzero += child_evictions.nonzero - group_evictions.nonzero;
+        h.rle_words += child_evictions.rle_words - group_evictions.rle_words;
+      }
+    }
+    return Ok{};
+  }
+
+  // MAC-operand accesses under the innermost level keeping t (and, for outputs, the MAC-level
+  // reductions counted as hops of the level below it).
+  Status operands(Tensor t, int kj) {
+    const int L = nest.num_levels;
+    const bool outputs = t == Tensor::Outputs;
+    const bool here = compressed(kj, t);
+    const bool hops = outputs && kj + 1 < L && compressed(kj + 1, t);
+    if (!here && !hops) return Ok{};
+    const int ti = static_cast<int>(t);
+    const auto& nz = data.of(t);
+    const auto& extent = geo.extent(t);
+    const std::vector<bool> mv = moving(t);
+    std::vector<int> time = select([&](const FlatLoop& l) { return !l.spatial; });
+    const auto inst = select([&](const FlatLoop& l) { return l.spatial && l.level < kj; });
+    const auto units = select([&](const FlatLoop& l) { return l.spatial && l.level >= kj; });
+    const auto off = geo.offsets(units);
+    Odometer steps(nest, time), insts(nest, inst);
+    if (auto st = charge(steps.count() * insts.count()); !st) return st;
+    TransferCoder code(nz, run_bits(kj));
+    std::array<std::vector<std::int64_t>, kNumDims> scratch;
+    Tile tile;
+    // Per step, what the previous step of the same instances added (repeated while no moving
+    // loop advances).
+    TensorBits step_bits;
+    AccessBits step_hops;
+    bool dirty = true;
+    while (true) {
+      if (dirty) {
+        step_bits = {};
+        step_hops = {};
+        std::array<std::int64_t, kNumDims> step_base{};
+        steps.add_to(step_base);
+        insts.reset();
+        for (std::uint64_t n = insts.count(); n > 0; --n, insts.next()) {
+          std::array<std::int64_t, kNumDims> base = step_base;
+          insts.add_to(base);
+          geo.tile(t, base, off, scratch, tile);
+          if (auto st = charge(tile.size()); !st) return st;
+          if (tile.empty()) continue;
+          // Products per element: the valid unit values of the dimensions it does not index.
+          std::uint64_t mult = 1;
+          for (int d = 0; d < kNumDims; ++d)
+            if (!is_relevant(t, static_cast<Dim>(d))) mult *= scratch[d].size();
+          for_each_element(tile, extent, nullptr, [&](std::int64_t e, bool) {
+            code.single(step_bits[AccessKind::Read], e);
+            if (outputs) {
+              code.single(step_bits[AccessKind::Update], e);
+              if (mult > 1) code.single(step_hops, e, mult - 1);
+            }
+          });
+        }
+      }
+      if (here) {
+        for (AccessKind k : {AccessKind::Read, AccessKind::Update}) {
+          AccessBits& dst = bits[kj][ti][k];
+          dst.events += step_bits[k].events;
+          dst.nonzero += step_bits[k].nonzero;
+          dst.rle_words += step_bits[k].rle_words;
+        }
+      }
+      if (hops) {
+        AccessBits& dst = bits[kj + 1][ti][AccessKind::Hop];
+        dst.events += step_hops.events;
+        dst.nonzero += step_hops.nonzero;
+        dst.rle_words += step_hops.rle_words;
+      }
+      const int j = steps.next();
+      if (j < 0) break;
+      dirty = false;
+      for (std::size_t k = static_cast<std::size_t>(j); k < time.size() && !dirty; ++k)
+        dirty = mv[static_cast<std::size_t>(time[k])];
+    }
+    return Ok{};
+  }
+};
+
+}  // namespace
+
+Result<LayerSimulation> simulate_layer(const Layer& layer, const Arch& arch, const Mapping& mapping,
+                                       const LayerData& data, const SimulationLimits& limits) {
+  if (auto st = validate_mapping(layer, arch, mapping); !st.ok()) return st.error();
+  if (auto st = check_layer_data(layer, data); !st.ok()) return st.error();
+  LayerSimulation sim;
+  sim.counts = analytical_counts(layer, arch, mapping);
+  sim.nonzero_macs = nonzero_macs(layer, data);
+  sim.density = measured_density(data);
+  const Nest nest = detail::flatten(layer, mapping);
+  const int L = arch.num_levels();
+  sim.bits.assign(static_cast<std::size_t>(L), {});
+  const Geometry geo(layer, nest);
+  Walk walk{layer, arch, nest, data, geo, sim.bits, 0, limits.max_work};
+  for (Tensor t : kAllTensors) {
+    const std::vector<int> keep = detail::keeping_levels(nest, t);
+    for (std::size_t k = 1; k < keep.size(); ++k)
+      if (auto st = walk.pair(t, keep[k - 1], keep[k]); !st.ok()) return st.error();
+    if (auto st = walk.operands(t, keep.back()); !st.ok()) return st.error();
+  }
+  // Every level: uncompressed tensors move the analytical counts; compressed ones must have been
+  // walked to the same counts.
+  for (int lv = 0; lv < L; ++lv) {
+    for (Tensor t : kAllTensors) {
+      const int ti = static_cast<int>(t);
+      const TensorAccess& a = sim.counts.levels[lv].tensor[ti];
+      TensorBits& b = sim.bits[lv][ti];
+      const std::array<std::uint64_t, kNumAccessKinds> dense = {a.reads, a.writes, a.updates,
+                                                                a.hops};
+      const bool walked = arch.levels[lv].compression[ti] != Compression::None;
+      for (int k = 0; k < kNumAccessKinds; ++k) {
+        if (!walked) {
+          b.kind[k] = {dense[k], 0, 0};
+        } else if (b.kind[k].events != dense[k]) {
+          return make_error(fmt::format(
+              "internal error: simulating layer '{}' moved {} {} of {} at {} ({} kind {}), the "
+              "analytical model counts {}",
+              layer.name(), b.kind[k].events, "accesses", tensor_name(t), arch.levels[lv].name,
+              "access", k, dense[k]));
+        }
+      }
+    }
+  }
+  // Energy from the bits (erg/cost_model.h's energy_from_counts with exact bits).
+  Energy& e = sim.energy;
+  e.storage.assign(static_cast<std::size_t>(L), {0, 0, 0});
+  e.network.assign(static_cast<std::size_t>(L), {0, 0, 0});
+  for (int lv = 0; lv < L; ++lv) {
+    const StorageLevel& s = arch.levels[lv];
+    for (Tensor t : kAllTensors) {
+      const int ti = static_cast<int>(t);
+      const int bits = layer.format(t).bits;
+      const TensorBits& b = sim.bits[lv][ti];
+      auto wb = [&](AccessKind k) {
+        return access_bits(b[k], s.compression[ti], bits, s.rle_run_bits) / s.word_bits;
+      };
+      e.storage[lv][ti] = wb(AccessKind::Read) * s.read_energy +
+                          wb(AccessKind::Write) * s.write_energy +
+                          wb(AccessKind::Update) * s.update_energy;
+      e.network[lv][ti] = wb(AccessKind::Hop) * s.hop_energy;
+    }
+  }
+  const double ref = arch.compute.reference_bits;
+  e.compute = static_cast<double>(sim.nonzero_macs) * arch.compute.mac_energy *
+              (layer.format(Tensor::Weights).bits * layer.format(Tensor::Inputs).bits) /
+              (ref * ref);
+  e.compute_network = static_cast<double>(sim.counts.mac_hops) * arch.compute.hop_energy *
+                      layer.format(Tensor::Outputs).bits / ref;
+  // The analytical model with the measured densities.
+  LayerSpec spec = layer.spec();
+  spec.weights.density = sim.density.weights;
+  spec.inputs.density = sim.density.inputs;
+  spec.outputs.density = sim.density.outputs;
+  auto measured = Layer::make(spec);
+  if (!measured) return measured.error();
+  sim.analytical = energy_from_counts(*measured, arch, sim.counts);
+  return sim;
+}
+
+}  // namespace erg
