@@ -11,7 +11,7 @@
 
 #include "erg/io.h"
 #include "erg/network_input.h"
-#include "erg/prune/idx.h"
+#include "erg/idx.h"
 #include "erg/prune/onnx_writer.h"
 #include "erg/prune/trainable.h"
 
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   o.optimizer = erg::prune::Optimizer::Adam;
   o.lr = 0.001;
   std::optional<std::int64_t> test_images;
-  std::string network_file, onnx_out, dir = erg::prune::kFashionMnistDir;
+  std::string network_file, onnx_out, dir = erg::kFashionMnistDir;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -75,9 +75,9 @@ int main(int argc, char** argv) {
     if (!n) return fail(n.error());
     net = std::move(n).value();
   }
-  auto train_raw = erg::prune::load_fashion_mnist(true, o.max_images, dir);
+  auto train_raw = erg::load_fashion_mnist(true, o.max_images, dir);
   if (!train_raw) return fail(train_raw.error());
-  auto test_raw = erg::prune::load_fashion_mnist(false, test_images, dir);
+  auto test_raw = erg::load_fashion_mnist(false, test_images, dir);
   if (!test_raw) return fail(test_raw.error());
   const auto train = erg::prune::to_dataset(*train_raw);
   const auto test = erg::prune::to_dataset(*test_raw);

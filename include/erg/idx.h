@@ -1,4 +1,4 @@
-// erg/prune/idx.h — IDX files (the MNIST and Fashion-MNIST format), plain or gzipped.
+// erg/idx.h — IDX files (the MNIST and Fashion-MNIST format), plain or gzipped.
 //
 // An IDX file is a 4-byte magic number (0x00 0x00, the element type, the number of dimensions),
 // one big-endian 32-bit size per dimension, then the elements. erg reads unsigned-byte files:
@@ -15,7 +15,7 @@
 
 #include "erg/error.h"
 
-namespace erg::prune {
+namespace erg {
 
 // Largest image side and item count accepted from an IDX header.
 inline constexpr std::int64_t kMaxIdxSide = 4096;
@@ -50,4 +50,4 @@ Result<LabelledImages> load_fashion_mnist(bool train,
                                           std::optional<std::int64_t> max_items = std::nullopt,
                                           const std::string& dir = kFashionMnistDir);
 
-}  // namespace erg::prune
+}  // namespace erg

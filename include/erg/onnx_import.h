@@ -35,6 +35,18 @@ struct OnnxImportOptions {
   TensorFormat activations;
   // The value of a graph input's symbolic (named or unset) dimension, e.g. the batch.
   std::int64_t symbolic_dim = 1;
+  // Keep the model after erg's clean-up in OnnxImport::model (for running it: erg simulate).
+  bool keep_model = false;
+};
+
+// Where one layer comes from in the model.
+struct OnnxLayerSource {
+  std::string node;     // the node's name ("" when it has none)
+  std::string op;       // Conv, ConvTranspose, Gemm or MatMul
+  std::string input;    // the tensor the layer reads
+  std::string weights;  // the initializer holding its weights ("" when they are computed)
+  std::string output;   // the tensor the layer writes
+  bool trans_a = false, trans_b = false;  // Gemm's attributes
 };
 
 struct OnnxOperatorCount {
@@ -54,6 +66,13 @@ struct OnnxImport {
   // Things the user should know, each a complete sentence, each once (shape-only model, symbolic
   // dimensions taken as `symbolic_dim`, weights that are not constants, ...).
   std::vector<std::string> warnings;
+  // One per layer of `network`.
+  std::vector<OnnxLayerSource> sources;
+  // With OnnxImportOptions::keep_model: the model after erg's clean-up, serialized — nodes sorted,
+  // symbolic input dims fixed, integer shape arithmetic folded into initializers, Identity nodes
+  // on initializers removed (their consumers read the initializer), every node named after its
+  // first output.
+  std::string model;
 };
 
 // `bytes` is the model file's content; `origin` names it in messages; external data files are

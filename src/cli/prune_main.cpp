@@ -19,7 +19,7 @@
 #include "erg/io.h"
 #include "erg/network_input.h"
 #include "erg/plot.h"
-#include "erg/prune/idx.h"
+#include "erg/idx.h"
 #include "erg/prune/onnx_writer.h"
 #include "erg/prune/pruning.h"
 #include "erg/prune/trainable.h"

@@ -1,5 +1,5 @@
-// IDX files through zlib (erg/prune/idx.h).
-#include "erg/prune/idx.h"
+// IDX files through zlib (erg/idx.h).
+#include "erg/idx.h"
 
 #include <fmt/format.h>
 #include <zlib.h>
@@ -8,7 +8,7 @@
 #include <array>
 #include <memory>
 
-namespace erg::prune {
+namespace erg {
 
 namespace {
 
@@ -177,4 +177,4 @@ Result<LabelledImages> load_fashion_mnist(bool train, std::optional<std::int64_t
                        max_items);
 }
 
-}  // namespace erg::prune
+}  // namespace erg

@@ -312,6 +312,7 @@ class Importer {
       sort_graph();
     }
     build_layers();
+    if (options_.keep_model) keep_model();
     return std::move(result_);
   }
 
@@ -774,6 +775,46 @@ class Importer {
     auto layer = Layer::make(spec);
     if (!layer) fail(fmt::format("{}: {}", node_label(n, index), layer.error().message));
     result_.network.layers.push_back(std::move(layer).value());
+    OnnxLayerSource src;
+    src.node = n.name();
+    src.op = n.op_type();
+    src.input = n.input(0);
+    if (const TensorProto* w = n.input_size() > 1 ? initializer_of(n.input(1)) : nullptr)
+      src.weights = w->name();
+    src.output = n.output_size() > 0 ? n.output(0) : std::string();
+    src.trans_a = n.op_type() == "Gemm" && attr_int(n, "transA", 0) != 0;
+    src.trans_b = n.op_type() == "Gemm" && attr_int(n, "transB", 0) != 0;
+    result_.sources.push_back(std::move(src));
+  }
+
+  // The cleaned model, for running (OnnxImport::model).
+  void keep_model() {
+    GraphProto& g = *model_.mutable_graph();
+    std::unordered_map<std::string, std::string> view;  // Identity output → initializer
+    std::unordered_set<std::string> graph_outputs;
+    for (const auto& o : g.output()) graph_outputs.insert(o.name());
+    for (const auto& n : g.node())
+      if (n.op_type() == "Identity" && n.input_size() == 1 && n.output_size() == 1 &&
+          inits_.count(n.input(0)) != 0 && graph_outputs.count(n.output(0)) == 0)
+        view[n.output(0)] = n.input(0);
+    google::protobuf::RepeatedPtrField<NodeProto> kept;
+    for (const auto& n : g.node()) {
+      if (n.op_type() == "Identity" && n.output_size() == 1 && view.count(n.output(0)) != 0)
+        continue;
+      NodeProto& k = *kept.Add();
+      k = n;
+      for (auto& in : *k.mutable_input()) {
+        auto it = view.find(in);
+        if (it != view.end()) in = it->second;
+      }
+      if (k.output_size() > 0 && !k.output(0).empty()) k.set_name(k.output(0));
+    }
+    g.mutable_node()->Swap(&kept);
+    for (auto& src : result_.sources) {
+      auto it = view.find(src.input);
+      if (it != view.end()) src.input = it->second;
+    }
+    if (!model_.SerializeToString(&result_.model)) fail("the cleaned model could not be written");
   }
 
   LayerSpec base_spec(const NodeProto& n, int index, LayerType type) {

@@ -1,5 +1,5 @@
-// IDX reader (erg/prune/idx.h): hand-written files, plain and gzipped, bad files, Fashion-MNIST.
-#include "erg/prune/idx.h"
+// IDX reader (erg/idx.h): hand-written files, plain and gzipped, bad files, Fashion-MNIST.
+#include "erg/idx.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace erg::prune {
+namespace erg {
 namespace {
 
 std::vector<std::uint8_t> be32(std::uint32_t v) {
@@ -164,4 +164,4 @@ TEST(Idx, ReadsFashionMnist) {
 }
 
 }  // namespace
-}  // namespace erg::prune
+}  // namespace erg

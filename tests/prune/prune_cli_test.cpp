@@ -9,7 +9,7 @@
 
 #include "cli/run_erg.h"
 #include "erg/onnx_import.h"
-#include "erg/prune/idx.h"
+#include "erg/idx.h"
 
 namespace erg {
 namespace {
@@ -18,7 +18,7 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 
 TEST(PruneCli, QuickRunWritesTheModelsTheReportAndThePlot) {
-  if (!fs::exists(std::string(prune::kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
+  if (!fs::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "Fashion-MNIST (dataset-fashion-mnist) is not installed";
   const fs::path out = fs::temp_directory_path() / ("erg_prune_quick_" + std::to_string(getpid()));
   fs::remove_all(out);

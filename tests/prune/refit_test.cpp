@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "erg/prune/idx.h"
+#include "erg/idx.h"
 #include "erg/prune/pruning.h"
 #include "erg/prune/trainable.h"
 

@@ -33,7 +33,7 @@
 
 #include "erg/error.h"
 #include "erg/network.h"
-#include "erg/prune/idx.h"
+#include "erg/idx.h"
 
 namespace erg::prune {
 
