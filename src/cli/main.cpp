@@ -38,10 +38,12 @@
 #include "erg/mapping.h"
 #include "erg/network.h"
 #include "erg/network_input.h"
+#include "erg/network_simulation.h"
 #include "erg/onnx_import.h"
 #include "erg/plot.h"
 #include "erg/report.h"
 #include "erg/scalesim.h"
+#include "erg/simulation_report.h"
 #include "erg/text.h"
 #include "erg/tool_format.h"
 #include "erg/zoo.h"
@@ -80,6 +82,13 @@ struct Args {
   bool equal_area = false;    // compare-dataflows: storage of equal area rather than capacity
   std::string export_format;  // zoo export: yaml, json, tool or scalesim
   std::string densities;      // estimate: per-layer overrides file
+  // simulate
+  std::vector<std::string> inputs;  // --input image files, IDX files, directories
+  std::int64_t images = 16;
+  std::uint64_t random_weights = 0;
+  std::string normalize = "auto";
+  CLI::Option* random_weights_opt = nullptr;
+  CLI::Option* simulate_batch_opt = nullptr;
 
   CLI::Option* batch_opt = nullptr;
   // Every command's setup runs at start-up, so each command that has --batch needs its own
@@ -908,6 +917,79 @@ Result<std::string> run_arch_show(const Args& a) {
 // The command table. A path of two words is a subcommand of the first; a row without `run`
 // only groups its children.
 
+// ---------------------------------------------------------------------------------------------
+// erg simulate
+
+void setup_simulate(CLI::App& app, Args& a) {
+  app.add_option("model", a.network, "ONNX model file")->required();
+  app.add_option("--input", a.inputs,
+                 "Images: PNG/JPEG/... files, IDX files (.gz or not) or directories; repeatable")
+      ->required();
+  app.add_option("--images", a.images, "Use at most K images (default 16)")->check(kNonEmpty);
+  app.add_option("--arch", a.arch, "Architecture preset (see 'erg arch list') or arch YAML file")
+      ->required();
+  app.add_option("--dataflow", a.dataflow, "rs, ws, os (= os_b), os_a, os_b, os_c, nlr or free")
+      ->capture_default_str();
+  app.add_option("--objective", a.objective, "What the mapper minimises: energy, delay or edp")
+      ->capture_default_str();
+  a.simulate_batch_opt =
+      app.add_option("--batch", a.batch, "Images per run when the model's batch is symbolic")
+          ->check(kNonEmpty);
+  a.random_weights_opt = app.add_option(
+      "--random-weights", a.random_weights,
+      "Fill initializers that hold no data (shape-only models) from this seed (He init)");
+  app.add_option("--normalize", a.normalize, "auto, unit, imagenet or raw (docs/simulate.md)")
+      ->capture_default_str();
+  app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
+  app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
+}
+
+Result<std::string> run_simulate(const Args& a) {
+  if (auto st = check_format(a.format, {"table", "json", "csv"}); !st) return st.error();
+  if (a.images < 1)
+    return make_error("--images must be a positive integer, got " + std::to_string(a.images));
+  if (a.simulate_batch_opt->count() && a.batch < 1)
+    return make_error("--batch must be a positive integer, got " + std::to_string(a.batch));
+  auto norm = parse_normalisation(a.normalize);
+  if (!norm)
+    return make_error("--normalize must be auto, unit, imagenet or raw, got '" + a.normalize + "'");
+  auto df = dataflow_arg(a.dataflow);
+  if (!df) return df.error();
+  auto objective = objective_arg(a.objective);
+  if (!objective) return objective.error();
+  auto arch = load_arch(a.arch);
+  if (!arch) return arch.error();
+  SimulateOptions o;
+  o.model = a.network;
+  o.inputs = a.inputs;
+  o.max_images = a.images;
+  o.normalisation = *norm;
+  if (a.random_weights_opt->count()) o.random_weights = a.random_weights;
+  o.batch = a.simulate_batch_opt->count() ? a.batch : 1;
+  o.estimate.dataflow = *df;
+  o.estimate.objective = *objective;
+  o.estimate.cancel = &g_interrupted;
+  ProgressLine progress;
+  o.progress = [&](const std::string& stage, double f) {
+    progress.show("erg: " + stage + ": " + percent_text(f));
+  };
+  auto sim = [&] {
+    InterruptScope interrupt;
+    return simulate_network(o, *arch);
+  }();
+  progress.clear();
+  if (!sim) return sim.error();
+  if (!sim->not_modelled.empty())
+    std::cerr << "erg: " << a.network
+              << ": not modelled (no MACs erg counts): " << operator_list(sim->not_modelled)
+              << "\n";
+  for (const auto& w : sim->warnings)
+    std::cerr << "erg: " << a.network << ": warning: " << w << "\n";
+  if (a.format == "json") return simulation_json(*sim);
+  if (a.format == "csv") return simulation_csv(*sim);
+  return simulation_table(*sim);
+}
+
 struct Command {
   const char* path;
   const char* help;
@@ -918,6 +1000,10 @@ struct Command {
 const Command kCommands[] = {
     {"estimate", "Estimate a network's energy on an architecture, layer by layer", setup_estimate,
      run_estimate},
+    {"simulate",
+     "Energy of an ONNX model from real images: exact skipped MACs and compressed bits, beside "
+     "the analytical estimate",
+     setup_simulate, run_simulate},
     {"evaluate", "Evaluate one layer under a given mapping: counts, energy, cycles", setup_evaluate,
      run_evaluate},
     {"map", "Find a layer's optimal mapping (energy, delay or EDP), optionally with pinned parts",
@@ -1048,6 +1134,7 @@ int run(int argc, char** argv) {
       "  erg evaluate --layer conv1.yaml --arch eyeriss --mapping conv1.map.yaml\n"
       "  erg zoo export alexnet --format tool -o alexnet.txt\n"
       "  erg prune --out pruned --quick   (Fashion-MNIST pruning; 'erg prune --help')\n"
+      "  erg simulate model.onnx --input images/ --arch eyeriss\n"
       "Run 'erg COMMAND --help' for a command's flags.");
 
   if (argc >= 2 && std::string(argv[1]) == "prune") return exec_prune(argc, argv);
