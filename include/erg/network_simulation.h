@@ -8,7 +8,8 @@
 //   3. The network with those densities is estimated as `erg estimate` does (the mapper's optimal
 //      mapping per layer on the arch): the analytical result.
 //   4. Every batch is simulated under the same mappings (erg/simulate.h): exact non-skipped MACs,
-//      exact compressed bits; the simulated energy is the mean over batches.
+//      exact compressed bits (with the arch's codings, or `coding` at every compressed level);
+//      the simulated energy is the mean over batches.
 // The difference is (analytical − simulated) / simulated × 100, per layer and in total.
 #pragma once
 
@@ -36,6 +37,10 @@ struct SimulateOptions {
   std::int64_t batch = 1;                       // the model's symbolic batch dimension
   EstimateOptions estimate;                     // dataflow, objective, bitwidths
   SimulationLimits limits;
+  // The coding the simulation uses at every level that stores a tensor compressed; unset: the
+  // arch's own. (Seed 004 compared a simulator coding Eyeriss's DRAM traffic run-length against
+  // an analytical tool using significance maps: set RunLength on an arch that says sigmap.)
+  std::optional<Compression> coding;
   // Stage and fraction done, from the calling thread.
   std::function<void(const std::string& stage, double fraction)> progress;
 };

@@ -87,6 +87,7 @@ struct Args {
   std::int64_t images = 16;
   std::uint64_t random_weights = 0;
   std::string normalize = "auto";
+  std::string coding = "arch";
   CLI::Option* random_weights_opt = nullptr;
   CLI::Option* simulate_batch_opt = nullptr;
 
@@ -940,6 +941,9 @@ void setup_simulate(CLI::App& app, Args& a) {
       "Fill initializers that hold no data (shape-only models) from this seed (He init)");
   app.add_option("--normalize", a.normalize, "auto, unit, imagenet or raw (docs/simulate.md)")
       ->capture_default_str();
+  app.add_option("--coding", a.coding,
+                 "Coding the simulation uses where the arch compresses: arch, rle or sigmap")
+      ->capture_default_str();
   app.add_option("--format", a.format, "table, json or csv")->capture_default_str();
   app.add_option("-o,--output", a.output, "Write the report to FILE instead of stdout");
 }
@@ -953,6 +957,14 @@ Result<std::string> run_simulate(const Args& a) {
   auto norm = parse_normalisation(a.normalize);
   if (!norm)
     return make_error("--normalize must be auto, unit, imagenet or raw, got '" + a.normalize + "'");
+  std::optional<Compression> coding;
+  if (a.coding == "rle") {
+    coding = Compression::RunLength;
+  } else if (a.coding == "sigmap") {
+    coding = Compression::SigMap;
+  } else if (a.coding != "arch") {
+    return make_error("--coding must be arch, rle or sigmap, got '" + a.coding + "'");
+  }
   auto df = dataflow_arg(a.dataflow);
   if (!df) return df.error();
   auto objective = objective_arg(a.objective);
@@ -960,6 +972,7 @@ Result<std::string> run_simulate(const Args& a) {
   auto arch = load_arch(a.arch);
   if (!arch) return arch.error();
   SimulateOptions o;
+  o.coding = coding;
   o.model = a.network;
   o.inputs = a.inputs;
   o.max_images = a.images;

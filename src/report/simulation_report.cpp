@@ -102,10 +102,15 @@ std::string simulation_table(const NetworkSimulation& sim) {
   const std::string unit = sim.estimate.unit;
   std::string out = fmt::format(
       "{} on {} ({} dataflow): simulated on {} image{} ({} run{} of the model), against the "
-      "analytical estimate from the measured densities. Energy per run, in {} energy.\n\n",
+      "analytical estimate from the measured densities{}. Energy per run, in {} energy.\n\n",
       sim.estimate.network, sim.estimate.arch, dataflow_name(sim.estimate.dataflow),
       sim.images.size(), sim.images.size() == 1 ? "" : "s", sim.batches,
-      sim.batches == 1 ? "" : "s", unit);
+      sim.batches == 1 ? "" : "s",
+      sim.coding ? fmt::format(" (the simulation codes {} where the arch compresses)",
+                               *sim.coding == Compression::RunLength ? "run-length"
+                                                                     : "with significance maps")
+                 : "",
+      unit);
   std::vector<std::vector<std::string>> cells = {{"layer", "density w/in/out", "non-skipped MACs",
                                                   "(analytical)", "simulated energy",
                                                   "analytical energy", "difference"}};
@@ -170,7 +175,8 @@ std::string simulation_json(const NetworkSimulation& sim) {
   j["simulation"] = {{"images", sim.images.size()},
                      {"batches", sim.batches},
                      {"image_names", sim.images},
-                     {"filled_initializers", sim.filled_initializers}};
+                     {"filled_initializers", sim.filled_initializers},
+                     {"coding", sim.coding ? std::string(compression_name(*sim.coding)) : "arch"}};
   return j.dump(2) + "\n";
 }
 

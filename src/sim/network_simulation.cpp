@@ -183,6 +183,12 @@ Result<NetworkSimulation> simulate_network(const SimulateOptions& o, const Arch&
 
   // 4. Simulation of every batch under those mappings.
   t0 = Clock::now();
+  out.coding = o.coding;
+  Arch hw = out.estimate.hardware;
+  if (o.coding)
+    for (auto& level : hw.levels)
+      for (auto& c : level.compression)
+        if (c != Compression::None) c = *o.coding;
   for (std::size_t i = 0; i < L; ++i) {
     const LayerResult& r = out.estimate.layers[i];
     SimulatedLayer& sl = out.layers[i];
@@ -190,7 +196,7 @@ Result<NetworkSimulation> simulate_network(const SimulateOptions& o, const Arch&
     for (std::size_t b = 0; b < runs.size(); ++b) {
       report("simulating " + r.layer.name(),
              (static_cast<double>(i) + static_cast<double>(b) / runs.size()) / L);
-      auto sim = simulate_layer(r.layer, out.estimate.hardware, r.mapping, runs[b][i], o.limits);
+      auto sim = simulate_layer(r.layer, hw, r.mapping, runs[b][i], o.limits);
       if (!sim) return sim.error();
       sl.nonzero_macs_total += sim->nonzero_macs;
       add(sum, sim->energy);
