@@ -59,7 +59,8 @@ struct NetworkSimulation {
   std::int64_t batches = 0;            // model runs
   std::vector<std::string> warnings;   // from the import, the weights' filling, ...
   std::vector<OnnxOperatorCount> not_modelled;
-  int filled_initializers = 0;  // with random_weights
+  int filled_initializers = 0;        // with random_weights
+  std::optional<Compression> coding;  // SimulateOptions::coding
   double seconds_inference = 0, seconds_mapping = 0, seconds_simulation = 0;
 };
 

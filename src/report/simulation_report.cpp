@@ -172,11 +172,12 @@ std::string simulation_json(const NetworkSimulation& sim) {
   j["total"]["measured_density"] = {{"weights", all[0] > 0 ? nz[0] / all[0] : 0.0},
                                     {"ifmap", all[1] > 0 ? nz[1] / all[1] : 0.0},
                                     {"ofmap", all[2] > 0 ? nz[2] / all[2] : 0.0}};
-  j["simulation"] = {{"images", sim.images.size()},
-                     {"batches", sim.batches},
-                     {"image_names", sim.images},
-                     {"filled_initializers", sim.filled_initializers},
-                     {"coding", sim.coding ? std::string(compression_name(*sim.coding)) : "arch"}};
+  j["simulation"] = {
+      {"images", sim.images.size()},
+      {"batches", sim.batches},
+      {"image_names", sim.images},
+      {"filled_initializers", sim.filled_initializers},
+      {"coding", sim.coding ? std::string(compression_name(*sim.coding)) : std::string("arch")}};
   return j.dump(2) + "\n";
 }
 
