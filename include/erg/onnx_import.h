@@ -71,7 +71,7 @@ struct OnnxImport {
   // With OnnxImportOptions::keep_model: the model after erg's clean-up, serialized — nodes sorted,
   // symbolic input dims fixed, integer shape arithmetic folded into initializers, Identity nodes
   // on initializers removed (their consumers read the initializer), every node named after its
-  // first output.
+  // first output, convolutions' kernel_shape written out.
   std::string model;
 };
 

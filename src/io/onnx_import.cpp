@@ -787,6 +787,54 @@ class Importer {
     result_.sources.push_back(std::move(src));
   }
 
+  // Gemm with transB = 0 and a bias trips OpenCV 4.6's importer: when B is a float initializer
+  // read by that node alone, store it transposed and set transB = 1 (the same product).
+  void transpose_gemm_weights() {
+    GraphProto& g = *model_.mutable_graph();
+    std::unordered_map<std::string, int> uses;
+    for (const auto& n : g.node())
+      for (const auto& i : n.input()) ++uses[i];
+    std::unordered_map<std::string, TensorProto*> inits;
+    for (auto& t : *g.mutable_initializer()) inits[t.name()] = &t;
+    for (auto& n : *g.mutable_node()) {
+      if (n.op_type() != "Gemm" || n.input_size() < 2 || attr_int(n, "transB", 0) != 0) continue;
+      auto it = inits.find(n.input(1));
+      if (it == inits.end() || uses[n.input(1)] != 1) continue;
+      TensorProto& t = *it->second;
+      if (t.data_type() != TensorProto::FLOAT || t.dims_size() != 2 ||
+          t.data_location() == TensorProto::EXTERNAL)
+        continue;
+      const std::int64_t rows = t.dims(0), cols = t.dims(1);
+      const auto n_el = static_cast<std::size_t>(rows * cols);
+      std::vector<float> v(n_el);
+      if (t.raw_data().size() == n_el * 4) {
+        std::memcpy(v.data(), t.raw_data().data(), n_el * 4);
+      } else if (static_cast<std::size_t>(t.float_data_size()) == n_el) {
+        std::copy(t.float_data().begin(), t.float_data().end(), v.begin());
+      } else {
+        continue;  // no data (shape-only): nothing to run anyway
+      }
+      std::vector<float> tr(n_el);
+      for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t c = 0; c < cols; ++c) tr[c * rows + r] = v[r * cols + c];
+      t.clear_float_data();
+      t.set_raw_data(std::string(reinterpret_cast<const char*>(tr.data()), n_el * 4));
+      t.set_dims(0, cols);
+      t.set_dims(1, rows);
+      AttributeProto* a = nullptr;
+      for (auto& x : *n.mutable_attribute())
+        if (x.name() == "transB") a = &x;
+      if (a == nullptr) {
+        a = n.add_attribute();
+        a->set_name("transB");
+        a->set_type(AttributeProto::INT);
+      }
+      a->set_i(1);
+      for (auto& src : result_.sources)
+        if (src.op == "Gemm" && src.weights == t.name()) src.trans_b = true;
+    }
+  }
+
   // The cleaned model, for running (OnnxImport::model).
   void keep_model() {
     GraphProto& g = *model_.mutable_graph();
@@ -808,12 +856,25 @@ class Importer {
         if (it != view.end()) in = it->second;
       }
       if (k.output_size() > 0 && !k.output(0).empty()) k.set_name(k.output(0));
+      // ONNX infers a convolution's kernel_shape from its weights; some runtimes (OpenCV) need it
+      // written.
+      if ((k.op_type() == "Conv" || k.op_type() == "ConvTranspose") && k.input_size() > 1 &&
+          find_attr(k, "kernel_shape") == nullptr) {
+        auto it = shapes_.find(k.input(1));
+        if (it != shapes_.end() && it->second.size() > 2) {
+          auto* a = k.add_attribute();
+          a->set_name("kernel_shape");
+          a->set_type(AttributeProto::INTS);
+          for (std::size_t d = 2; d < it->second.size(); ++d) a->add_ints(it->second[d]);
+        }
+      }
     }
     g.mutable_node()->Swap(&kept);
     for (auto& src : result_.sources) {
       auto it = view.find(src.input);
       if (it != view.end()) src.input = it->second;
     }
+    transpose_gemm_weights();
     if (!model_.SerializeToString(&result_.model)) fail("the cleaned model could not be written");
   }
 
