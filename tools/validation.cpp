@@ -167,6 +167,133 @@ std::string pruning_section() {
   return out;
 }
 
+// The simulation experiment (experiments/simulate-validation.sh writes it): analytical against
+// simulated energy, in total and per layer, against seed 004's −2.5 % / −2.6 %.
+std::string simulation_section() {
+  const std::string dir = "experiments/results/simulate/";
+  std::string out =
+      "## Analytical against simulated energy (seed 004 §III-D, §III-E)\n\n"
+      "Seed 004: its analytical method (densities only, significance-map coding) was within 3 % "
+      "of its simulator (real data, run-length coding): AlexNet −2.5 %, GoogLeNet −2.6 %. erg "
+      "simulate runs real images through each model with OpenCV, counts the exact non-skipped "
+      "MACs and the exact bits every compressed transfer takes under the mapper's mapping, and "
+      "sets them beside `erg estimate`'s analytical result at the densities the same images "
+      "produce (docs/simulate.md). Difference = (analytical − simulated) / simulated.\n\n";
+  struct Case {
+    const char* name;
+    const char* label;
+    const char* data;
+  };
+  const Case cases[] = {
+      {"fmnist-original", "Fashion-MNIST baseline (trained)", "1,000 test images"},
+      {"fmnist-pruned", "Fashion-MNIST, energy-aware pruned", "1,000 test images"},
+      {"alexnet", "AlexNet (torchvision, random weights)", "8 photographs"},
+      {"googlenet", "GoogLeNet (torchvision, random weights)", "8 photographs"}};
+  auto load = [&](const std::string& name) {
+    std::ifstream in(dir + name + ".json");
+    return in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+  };
+  auto diff = [](const nlohmann::json& node, const char* key) {
+    const double sv = node["simulated"][key].get<double>();
+    const double av = node["analytical"][key].get<double>();
+    return sv == 0 ? 0.0 : (av - sv) / sv * 100;
+  };
+  std::ifstream time_in(dir + "time.txt");
+  std::string seconds;
+  std::getline(time_in, seconds);
+  if (seconds.empty())
+    return out + "Not run yet: `experiments/simulate-validation.sh` writes `" + dir +
+           "`, then `scripts/validation` quotes it here.\n\n";
+  out += fmt::format(
+      "Command: `experiments/simulate-validation.sh` ({} s on this machine; JSON per run in "
+      "`{}`). Eyeriss preset, batch 1, row-stationary. *Same coding*: the simulation codes DRAM "
+      "traffic with significance maps, as the arch and the analytical model do; *run-length*: "
+      "the simulation codes it run-length (5-bit runs, 16-bit values, as the Eyeriss chip and "
+      "seed 004's simulator), the analytical model keeps significance maps.\n\n",
+      seconds, dir);
+  out +=
+      "| network | images | weight density | coding in the simulation | simulated | analytical | "
+      "difference | compute | weights | ifmap | ofmap |\n"
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  double worst_same = 0;
+  for (const Case& c : cases) {
+    for (const char* coding : {"arch", "rle"}) {
+      const auto j = load(std::string(c.name) + "-" + coding);
+      if (!j.is_object() || !j.contains("total")) continue;
+      const auto& t = j["total"];
+      if (std::string(coding) == "arch")
+        worst_same = std::max(worst_same, std::abs(t["difference_pct"].get<double>()));
+      out += fmt::format(
+          "| {} | {} | {:.2f} | {} | {} | {} | **{:+.2f} %** | {:+.1f} % | {:+.1f} % | {:+.1f} % | "
+          "{:+.1f} % |\n",
+          c.label, c.data, t["measured_density"]["weights"].get<double>(),
+          std::string(coding) == "arch" ? "same (significance map)" : "run-length",
+          sci(t["simulated"]["total"].get<double>()), sci(t["analytical"]["total"].get<double>()),
+          t["difference_pct"].get<double>(), diff(t, "compute"), diff(t, "weights"),
+          diff(t, "ifmap"), diff(t, "ofmap"));
+    }
+  }
+  std::string alexnet_total = "?";
+  if (const auto j = load("alexnet-arch"); j.is_object() && j.contains("total"))
+    alexnet_total = sci(j["total"]["simulated"]["total"].get<double>());
+  out += fmt::format(
+      "\nEnergies per image in MAC units; the last four columns are each data type's "
+      "difference.\n\nWith the same coding erg's analytical estimate is within **{:.2f} %** of "
+      "the simulation for every network. The one term that differs is compute: the analytical "
+      "model takes non-skipped MACs as dense MACs × weight density × input density, i.e. zeros "
+      "independent of each other and padding counted as data, while the simulation counts the "
+      "MACs whose two operands are really non-zero (padding is zero); compute is a few per cent "
+      "of the energy, so the total moves by tenths of a per cent. Feature-map and weight bits "
+      "agree to 0.00 %: with significance maps every element costs 1 bit plus its bits if "
+      "non-zero, so the bits depend only on how often each element moves, and at DRAM — the "
+      "only compressed level of the preset — nearly every element moves equally often.\n\n"
+      "With run-length coding in the simulation the gap exceeds seed 004's 3 % for the networks "
+      "with dense weights, and the term is the **weights**: run-length coding spends a 5-bit "
+      "run field on every non-zero value, so a dense 16-bit weight costs 21 bits against the "
+      "significance map's 17 (−19 %). The random-weight AlexNet and GoogLeNet here are dense "
+      "(density 1.00): no pretrained or pruned weights can be fetched on this machine. Seed "
+      "004's Table I does not say which weights it used; its AlexNet total, 4 G in MAC units "
+      "against {} here with dense weights, fits a pruned AlexNet, where runs of zeros pay for "
+      "the run fields. On the pruned Fashion-MNIST network (weight density 0.08) run-length "
+      "coding is the cheaper one and the sign flips. Feature maps (densities 0.4–0.8) cost a "
+      "few per cent more under run-length coding.\n\n",
+      worst_same, alexnet_total);
+  // Per layer, for each network: both codings side by side.
+  for (const Case& c : cases) {
+    const auto a = load(std::string(c.name) + "-arch"), r = load(std::string(c.name) + "-rle");
+    if (!a.is_object() || !r.is_object()) continue;
+    out += fmt::format(
+        "<details><summary>{} — per layer</summary>\n\n| layer | density w/in/out | non-skipped "
+        "MACs simulated | analytical | simulated (same coding) | analytical | difference | "
+        "simulated (run-length) | difference |\n| --- | --- | --- | --- | --- | --- | --- | --- | "
+        "--- |\n",
+        c.label);
+    for (std::size_t i = 0; i < a["layers"].size() && i < r["layers"].size(); ++i) {
+      const auto& la = a["layers"][i];
+      const auto& lr = r["layers"][i];
+      out += fmt::format(
+          "| {} | {:.2f}/{:.2f}/{:.2f} | {} | {} | {} | {} | {:+.2f} % | {} | {:+.2f} % |\n",
+          la["name"].get<std::string>(), la["measured_density"]["weights"].get<double>(),
+          la["measured_density"]["ifmap"].get<double>(),
+          la["measured_density"]["ofmap"].get<double>(),
+          sci(la["nonzero_macs_simulated"].get<double>()), sci(la["nonzero_macs"].get<double>()),
+          sci(la["simulated"]["total"].get<double>()), sci(la["analytical"]["total"].get<double>()),
+          la["difference_pct"].get<double>(), sci(lr["simulated"]["total"].get<double>()),
+          lr["difference_pct"].get<double>());
+    }
+    out += fmt::format(
+        "| total | | {} | {} | {} | {} | {:+.2f} % | {} | {:+.2f} % |\n\n</details>\n\n",
+        sci(a["total"]["nonzero_macs_simulated"].get<double>()),
+        sci(a["total"]["nonzero_macs"].get<double>()),
+        sci(a["total"]["simulated"]["total"].get<double>()),
+        sci(a["total"]["analytical"]["total"].get<double>()),
+        a["total"]["difference_pct"].get<double>(),
+        sci(r["total"]["simulated"]["total"].get<double>()),
+        r["total"]["difference_pct"].get<double>());
+  }
+  return out;
+}
+
 int main() {
   const auto start = std::chrono::steady_clock::now();
   std::string out;
@@ -344,6 +471,7 @@ int main() {
       "change is tracked as its own piece of work, not tuned here.\n\n",
       beats, misses);
   out += pruning_section();
+  out += simulation_section();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out += fmt::format("_Generated in {:.0f} s._\n", secs);
