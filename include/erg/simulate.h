@@ -68,7 +68,8 @@ std::uint64_t nonzero_macs(const Layer& layer, const LayerData& data);
 std::uint64_t nonzero_macs_brute_force(const Layer& layer, const LayerData& data);
 
 // One kind of access of one tensor at one level: how many element accesses, how many of them
-// moved a non-zero, and how many run-length code words the transfers took.
+// moved a non-zero, and how many run-length code words the transfers took (simulate_layer counts
+// code words only at levels that code run-length; 0 elsewhere).
 struct AccessBits {
   std::uint64_t events = 0;
   std::uint64_t nonzero = 0;

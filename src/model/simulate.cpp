@@ -15,6 +15,7 @@
 #include <bit>
 #include <cmath>
 #include <functional>
+#include <iterator>
 
 #include "model/nest.h"
 
@@ -263,44 +264,241 @@ void for_each_element(const Tile& t, const std::array<std::int64_t, kCoords>& ex
   }
 }
 
-// Streams the elements of one transfer (in storage order) into AccessBits.
+// Calls fn(begin, end, inside_other) for the elements of `t` in storage order, as maximal ranges
+// of consecutive element indices with the same inside_other (whether they also lie in the tile
+// whose flags are `other`; null: never).
+template <class Fn>
+void for_each_range(const Tile& t, const std::array<std::int64_t, kCoords>& extent,
+                    const TileFlags* other, Fn&& fn) {
+  if (t.empty()) return;
+  // Stretches of consecutive values of the innermost coordinate, the same in every row.
+  std::vector<std::pair<std::int64_t, std::int64_t>> runs;
+  const auto& c4 = t.c[4];
+  for (std::size_t k = 0; k < c4.size();) {
+    std::size_t m = k + 1;
+    while (m < c4.size() && c4[m] == c4[m - 1] + 1) ++m;
+    runs.emplace_back(c4[k], c4[m - 1] + 1);
+    k = m;
+  }
+  std::int64_t rb = -1, re = -1;
+  bool rin = false;
+  auto emit = [&](std::int64_t b, std::int64_t e, bool in) {
+    if (rb >= 0 && b == re && in == rin) {
+      re = e;
+      return;
+    }
+    if (rb >= 0) fn(rb, re, rin);
+    rb = b;
+    re = e;
+    rin = in;
+  };
+  for (auto i0 : t.c[0]) {
+    const bool o0 = other && other->in[0][i0];
+    for (auto i1 : t.c[1]) {
+      const bool o1 = o0 && other->in[1][i1];
+      const std::int64_t b1 = i0 * extent[1] + i1;
+      for (auto i2 : t.c[2]) {
+        const bool o2 = o1 && other->in[2][i2];
+        const std::int64_t b2 = b1 * extent[2] + i2;
+        for (auto i3 : t.c[3]) {
+          const bool o3 = o2 && other->in[3][i3];
+          const std::int64_t b3 = (b2 * extent[3] + i3) * extent[4];
+          if (!o3) {
+            for (const auto& [lo, hi] : runs) emit(b3 + lo, b3 + hi, false);
+            continue;
+          }
+          const auto& in4 = other->in[4];
+          for (const auto& [lo, hi] : runs) {
+            std::int64_t k = lo;
+            while (k < hi) {
+              const bool in = in4[static_cast<std::size_t>(k)] != 0;
+              std::int64_t m = k + 1;
+              while (m < hi && (in4[static_cast<std::size_t>(m)] != 0) == in) ++m;
+              emit(b3 + k, b3 + m, in);
+              k = m;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (rb >= 0) fn(rb, re, rin);
+}
+
+// Streams the elements of one transfer (in storage order) into AccessBits: events and non-zeros
+// always, run-length code words only for a level that codes run-length (0 elsewhere).
 class TransferCoder {
  public:
-  TransferCoder(const std::vector<std::uint8_t>& nz, int run_bits)
-      : nz_(nz), limit_((std::int64_t{1} << run_bits) - 1) {}
+  TransferCoder(const std::vector<std::uint8_t>& nz, int run_bits, bool rle)
+      : nz_(nz.data()), limit_((std::int64_t{1} << run_bits) - 1), rle_(rle) {}
   void begin(AccessBits* out) {
     out_ = out;
     run_ = 0;
   }
   void push(std::int64_t e) {
     ++out_->events;
-    if (nz_[static_cast<std::size_t>(e)] != 0) {
-      ++out_->nonzero;
-      ++out_->rle_words;
-      run_ = 0;
-    } else if (run_ == limit_) {
-      ++out_->rle_words;
+    const bool nz = nz_[e] != 0;
+    out_->nonzero += nz;
+    if (rle_) step(nz);
+  }
+  // Elements [b, e), in order.
+  void push_range(std::int64_t b, std::int64_t e) {
+    out_->events += static_cast<std::uint64_t>(e - b);
+    out_->nonzero += count(b, e);
+    if (rle_)
+      for (std::int64_t i = b; i < e; ++i) step(nz_[i] != 0);
+  }
+  void end() {
+    if (rle_ && run_ > 0) ++out_->rle_words;
+    run_ = 0;
+  }
+  // Elements moved as single words (each its own transfer).
+  void single(AccessBits& out, std::int64_t e, std::uint64_t times = 1) {
+    out.events += times;
+    if (rle_) out.rle_words += times;
+    if (nz_[e] != 0) out.nonzero += times;
+  }
+  void single_range(AccessBits& out, std::int64_t b, std::int64_t e) {
+    const auto n = static_cast<std::uint64_t>(e - b);
+    out.events += n;
+    if (rle_) out.rle_words += n;
+    out.nonzero += count(b, e);
+  }
+
+ private:
+  std::uint64_t count(std::int64_t b, std::int64_t e) const {
+    std::uint64_t n = 0;  // bytes are 0 or 1: a sum the compiler vectorises
+    for (std::int64_t i = b; i < e; ++i) n += nz_[i];
+    return n;
+  }
+  void step(bool nz) {
+    if (nz || run_ == limit_) {
+      ++out_->rle_words;  // a value ends a word; so does a zero that fills the run field
       run_ = 0;
     } else {
       ++run_;
     }
   }
-  void end() {
-    if (run_ > 0) ++out_->rle_words;
-    run_ = 0;
+  const std::uint8_t* nz_;
+  std::int64_t limit_;
+  bool rle_;
+  AccessBits* out_ = nullptr;
+  std::int64_t run_ = 0;
+};
+
+// Sizes and non-zero counts of product sets of one tensor's elements, without visiting them:
+// the mask is bit-packed with one coordinate innermost (built the first time that coordinate is
+// the best one), so a set's count is a popcount over each stretch of consecutive values of that
+// coordinate, for every combination of the other four.
+class NonzeroCounter {
+ public:
+  NonzeroCounter(const std::vector<std::uint8_t>& nz, const std::array<std::int64_t, kCoords>& e)
+      : nz_(nz), extent_(e) {}
+
+  struct Count {
+    std::uint64_t size = 0, nonzero = 0;
+  };
+
+  // The set a ∩ b (b null: a).
+  Count count(const Tile& a, const Tile* b) {
+    if (b == nullptr) return count(a);
+    for (int k = 0; k < kCoords; ++k) {
+      both_.c[k].clear();
+      std::set_intersection(a.c[k].begin(), a.c[k].end(), b->c[k].begin(), b->c[k].end(),
+                            std::back_inserter(both_.c[k]));
+    }
+    return count(both_);
   }
-  // One element moved as a single word.
-  void single(AccessBits& out, std::int64_t e, std::uint64_t times = 1) {
-    out.events += times;
-    out.rle_words += times;
-    if (nz_[static_cast<std::size_t>(e)] != 0) out.nonzero += times;
+
+  Count count(const Tile& t) {
+    Count out;
+    if (t.empty()) return out;
+    out.size = t.size();
+    // The coordinate whose stretches cover the most values per combination of the others.
+    int best = kCoords - 1;
+    double best_cost = 0;
+    std::array<std::vector<std::pair<std::int64_t, std::int64_t>>, kCoords> stretches;
+    for (int k = 0; k < kCoords; ++k) {
+      const auto& v = t.c[k];
+      for (std::size_t i = 0; i < v.size();) {
+        std::size_t j = i + 1;
+        while (j < v.size() && v[j] == v[j - 1] + 1) ++j;
+        stretches[k].emplace_back(v[i], v[j - 1] + 1);
+        i = j;
+      }
+    }
+    for (int k = 0; k < kCoords; ++k) {
+      double combos = 1;
+      for (int j = 0; j < kCoords; ++j)
+        if (j != k) combos *= static_cast<double>(t.c[j].size());
+      const double cost =
+          combos * (static_cast<double>(stretches[k].size()) + t.c[k].size() / 64.0);
+      if (k == 0 || cost < best_cost) {
+        best = k;
+        best_cost = cost;
+      }
+    }
+    const std::vector<std::uint64_t>& bits = axis(best);
+    const std::int64_t ek = extent_[best];
+    // The other coordinates, in storage order, and their extents.
+    std::array<const std::vector<std::int64_t>*, 4> other;
+    std::array<std::int64_t, 4> oe;
+    for (int k = 0, o = 0; k < kCoords; ++k)
+      if (k != best) {
+        other[o] = &t.c[k];
+        oe[o] = extent_[k];
+        ++o;
+      }
+    for (auto a : *other[0])
+      for (auto b : *other[1]) {
+        const std::int64_t ab = a * oe[1] + b;
+        for (auto c : *other[2]) {
+          const std::int64_t abc = ab * oe[2] + c;
+          for (auto d : *other[3]) {
+            const std::int64_t base = (abc * oe[3] + d) * ek;
+            for (const auto& [lo, hi] : stretches[best])
+              out.nonzero += popcount_range(bits.data(), base + lo, base + hi);
+          }
+        }
+      }
+    return out;
   }
 
  private:
+  const std::vector<std::uint64_t>& axis(int k) {
+    std::vector<std::uint64_t>& bits = bits_[k];
+    if (built_[k]) return bits;
+    built_[k] = true;
+    bits.assign((nz_.size() + 63) / 64 + 1, 0);
+    const auto& e = extent_;
+    // Row of an element: its other coordinates in storage order; position row·e_k + its own. The
+    // position is linear in the coordinates: walk them in storage order with these strides.
+    std::array<std::int64_t, kCoords> stride{};
+    std::int64_t running = e[k];
+    for (int j = kCoords - 1; j >= 0; --j) {
+      if (j == k) continue;
+      stride[j] = running;
+      running *= e[j];
+    }
+    stride[k] = 1;
+    const std::uint8_t* src = nz_.data();
+    std::uint64_t* dst = bits.data();
+    for (std::int64_t i0 = 0; i0 < e[0]; ++i0)
+      for (std::int64_t i1 = 0; i1 < e[1]; ++i1)
+        for (std::int64_t i2 = 0; i2 < e[2]; ++i2)
+          for (std::int64_t i3 = 0; i3 < e[3]; ++i3) {
+            std::int64_t pos = i0 * stride[0] + i1 * stride[1] + i2 * stride[2] + i3 * stride[3];
+            for (std::int64_t i4 = 0; i4 < e[4]; ++i4, ++src, pos += stride[4])
+              if (*src != 0) dst[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+          }
+    return bits;
+  }
+
   const std::vector<std::uint8_t>& nz_;
-  std::int64_t limit_;
-  AccessBits* out_ = nullptr;
-  std::int64_t run_ = 0;
+  std::array<std::int64_t, kCoords> extent_;
+  std::array<std::vector<std::uint64_t>, kCoords> bits_;
+  std::array<bool, kCoords> built_{};
+  Tile both_;
 };
 
 // The geometry shared by the walks of one layer and nest.
@@ -459,6 +657,9 @@ struct Walk {
   bool compressed(int level, Tensor t) const {
     return arch.levels[level].compression[static_cast<int>(t)] != Compression::None;
   }
+  bool run_length(int level, Tensor t) const {
+    return arch.levels[level].compression[static_cast<int>(t)] == Compression::RunLength;
+  }
   int run_bits(int level) const { return arch.levels[level].rle_run_bits; }
 
   // Loops that can change tensor t's tiles: those of its dimensions, and those of any dimension
@@ -539,11 +740,23 @@ struct Walk {
 
     TensorBits& pb = bits[a][ti];
     TensorBits& cb = bits[i][ti];
-    TransferCoder pcode(nz, run_bits(a)), ccode(nz, run_bits(i));
+    TransferCoder pcode(nz, run_bits(a), run_length(a, t)),
+        ccode(nz, run_bits(i), run_length(i, t));
     AccessBits child_evictions, group_evictions;  // outputs: the hops are their difference
+    // Significance-map levels need only sizes and non-zero counts: whole sets are counted, not
+    // walked (run-length levels stream every element in storage order).
+    NonzeroCounter counter(nz, extent);
+    const bool parent_counts = parent_side && !run_length(a, t);
+    // Adds |x \ y| and its non-zeros (y null: x) to `out`, as single words when `single`.
+    auto add_difference = [&](AccessBits& out, const Tile& x, const Tile* y, bool rle_words) {
+      const auto all = counter.count(x);
+      const auto common = y ? counter.count(x, y) : NonzeroCounter::Count{};
+      out.events += all.size - common.size;
+      out.nonzero += all.nonzero - common.nonzero;
+      if (rle_words) out.rle_words += all.size - common.size;
+    };
     std::array<std::vector<std::int64_t>, kNumDims> scratch;
     Tile now, tile;
-    std::vector<std::int64_t> entering;
 
     while (true) {
       std::array<std::int64_t, kNumDims> step_base{};
@@ -555,27 +768,34 @@ struct Walk {
         ParentState& P = ps[pi];
         geo.tile(t, base, off_union, scratch, now);
         if (auto st = charge(now.size() + P.held.size()); !st) return st;
-        // Entering elements (parent reads; outputs: re-fetched partial sums).
-        entering.clear();
-        for_each_element(now, extent, &P.flags, [&](std::int64_t e, bool had) {
-          if (had) return;
-          if (!outputs) {
-            entering.push_back(e);
-          } else if (P.seen[static_cast<std::size_t>(e)]) {
-            entering.push_back(e);
-          } else {
-            P.seen[static_cast<std::size_t>(e)] = true;
+        // Entering elements (parent reads; outputs: re-fetched partial sums, which also fill
+        // one child).
+        if (!outputs) {
+          if (parent_counts) {
+            add_difference(pb[AccessKind::Read], now, P.held.empty() ? nullptr : &P.held, false);
+          } else if (parent_side) {
+            pcode.begin(&pb[AccessKind::Read]);
+            for_each_range(now, extent, &P.flags, [&](std::int64_t b, std::int64_t e, bool had) {
+              if (!had) pcode.push_range(b, e);
+            });
+            pcode.end();
           }
-        });
-        if (parent_side && !entering.empty()) {
-          pcode.begin(&pb[AccessKind::Read]);
-          for (auto e : entering) pcode.push(e);
-          pcode.end();
-        }
-        if (outputs && child_side && !entering.empty()) {
-          ccode.begin(&cb[AccessKind::Write]);
-          for (auto e : entering) ccode.push(e);
-          ccode.end();
+        } else {
+          if (parent_side) pcode.begin(&pb[AccessKind::Read]);
+          if (child_side) ccode.begin(&cb[AccessKind::Write]);
+          for_each_range(now, extent, &P.flags, [&](std::int64_t b, std::int64_t e, bool had) {
+            if (had) return;
+            for (std::int64_t x = b; x < e; ++x) {
+              if (!P.seen[static_cast<std::size_t>(x)]) {
+                P.seen[static_cast<std::size_t>(x)] = true;
+                continue;
+              }
+              if (parent_side) pcode.push(x);
+              if (child_side) ccode.push(x);
+            }
+          });
+          if (parent_side) pcode.end();
+          if (child_side) ccode.end();
         }
         // Children.
         if (child_side) {
@@ -633,13 +853,15 @@ struct Walk {
           TileFlags& f = P.flags;
           f.set(P.held, 0);
           f.set(now, 1);
-          if (parent_side) pcode.begin(&pb[AccessKind::Update]);
-          for_each_element(P.held, extent, &f, [&](std::int64_t e, bool in_new) {
-            if (in_new) return;
-            if (parent_side) pcode.push(e);
-            if (child_side) ccode.single(group_evictions, e);
-          });
-          if (parent_side) pcode.end();
+          if (parent_counts) add_difference(pb[AccessKind::Update], P.held, &now, false);
+          if (child_side) add_difference(group_evictions, P.held, &now, run_length(i, t));
+          if (parent_side && !parent_counts) {
+            pcode.begin(&pb[AccessKind::Update]);
+            for_each_range(P.held, extent, &f, [&](std::int64_t b, std::int64_t e, bool in_new) {
+              if (!in_new) pcode.push_range(b, e);
+            });
+            pcode.end();
+          }
           f.set(now, 0);
           f.set(P.held, 1);
         }
@@ -675,12 +897,14 @@ struct Walk {
             ccode.end();
           }
         }
-        if (parent_side) pcode.begin(&pb[AccessKind::Update]);
-        for_each_element(P.held, extent, nullptr, [&](std::int64_t e, bool) {
-          if (parent_side) pcode.push(e);
-          if (child_side) ccode.single(group_evictions, e);
-        });
-        if (parent_side) pcode.end();
+        if (parent_counts) add_difference(pb[AccessKind::Update], P.held, nullptr, false);
+        if (child_side) add_difference(group_evictions, P.held, nullptr, run_length(i, t));
+        if (parent_side && !parent_counts) {
+          pcode.begin(&pb[AccessKind::Update]);
+          for_each_range(P.held, extent, nullptr,
+                         [&](std::int64_t b, std::int64_t e, bool) { pcode.push_range(b, e); });
+          pcode.end();
+        }
       }
       if (child_side) {
         AccessBits& h = cb[AccessKind::Hop];
@@ -710,7 +934,9 @@ struct Walk {
     const auto off = geo.offsets(units);
     Odometer steps(nest, time), insts(nest, inst);
     if (auto st = charge(steps.count() * insts.count()); !st) return st;
-    TransferCoder code(nz, run_bits(kj));
+    TransferCoder code(nz, run_bits(kj), run_length(kj, t));
+    // MAC-level reductions are hops of the level below: single words coded as that level codes.
+    TransferCoder hop_code(nz, run_bits(kj), hops && run_length(kj + 1, t));
     std::array<std::vector<std::int64_t>, kNumDims> scratch;
     Tile tile;
     // Per step, what the previous step of the same instances added (repeated while no moving
@@ -739,7 +965,7 @@ struct Walk {
             code.single(step_bits[AccessKind::Read], e);
             if (outputs) {
               code.single(step_bits[AccessKind::Update], e);
-              if (mult > 1) code.single(step_hops, e, mult - 1);
+              if (mult > 1) hop_code.single(step_hops, e, mult - 1);
             }
           });
         }
