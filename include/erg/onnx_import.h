@@ -71,7 +71,8 @@ struct OnnxImport {
   // With OnnxImportOptions::keep_model: the model after erg's clean-up, serialized — nodes sorted,
   // symbolic input dims fixed, integer shape arithmetic folded into initializers, Identity nodes
   // on initializers removed (their consumers read the initializer), every node named after its
-  // first output, convolutions' kernel_shape written out.
+  // first output, convolutions' kernel_shape written out, Gemm's B stored transposed when transB
+  // is 0, constant Clip bounds as attributes (the forms OpenCV 4.6 reads).
   std::string model;
 };
 

@@ -787,6 +787,47 @@ class Importer {
     result_.sources.push_back(std::move(src));
   }
 
+  // Clip takes its bounds as inputs since opset 11; OpenCV 4.6 reads only the older attributes.
+  // Constant scalar bounds become attributes `min` and `max`.
+  void clip_bounds_as_attributes() {
+    GraphProto& g = *model_.mutable_graph();
+    std::unordered_map<std::string, const TensorProto*> inits;
+    for (const auto& t : g.initializer()) inits[t.name()] = &t;
+    for (const auto& n : g.node())
+      if (n.op_type() == "Constant" && n.output_size() == 1)
+        if (const AttributeProto* v = find_attr(n, "value"); v != nullptr && v->has_t())
+          inits[n.output(0)] = &v->t();
+    auto scalar = [&](const std::string& name) -> std::optional<float> {
+      auto it = inits.find(name);
+      if (it == inits.end()) return std::nullopt;
+      const TensorProto& t = *it->second;
+      if (t.data_type() != TensorProto::FLOAT) return std::nullopt;
+      if (t.float_data_size() == 1) return t.float_data(0);
+      if (t.raw_data().size() == 4) {
+        float v;
+        std::memcpy(&v, t.raw_data().data(), 4);
+        return v;
+      }
+      return std::nullopt;
+    };
+    for (auto& n : *g.mutable_node()) {
+      if (n.op_type() != "Clip" || n.input_size() < 2) continue;
+      std::optional<float> lo, hi;
+      if (!n.input(1).empty() && !(lo = scalar(n.input(1)))) continue;
+      if (n.input_size() > 2 && !n.input(2).empty() && !(hi = scalar(n.input(2)))) continue;
+      const std::string x = n.input(0);
+      n.clear_input();
+      n.add_input(x);
+      for (const auto& [name, v] : {std::pair{"min", lo}, std::pair{"max", hi}}) {
+        if (!v) continue;
+        auto* a = n.add_attribute();
+        a->set_name(name);
+        a->set_type(AttributeProto::FLOAT);
+        a->set_f(*v);
+      }
+    }
+  }
+
   // Gemm with transB = 0 and a bias trips OpenCV 4.6's importer: when B is a float initializer
   // read by that node alone, store it transposed and set transB = 1 (the same product).
   void transpose_gemm_weights() {
@@ -870,6 +911,7 @@ class Importer {
       }
     }
     g.mutable_node()->Swap(&kept);
+    clip_bounds_as_attributes();
     for (auto& src : result_.sources) {
       auto it = view.find(src.input);
       if (it != view.end()) src.input = it->second;

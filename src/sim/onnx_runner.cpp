@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 #include <random>
 #include <unordered_map>
@@ -275,7 +276,9 @@ Result<ModelRunner> ModelRunner::make(const OnnxImport& imported, const std::str
     impl->weights.push_back(std::move(w));
     impl->plans.push_back(std::move(p));
   }
-  // OpenCV, from memory, without fusion (fused layers would hide the tensors we read).
+  // OpenCV, from memory, without fusion (fused layers would hide the tensors we read). Its own
+  // log lines would repeat the error erg reports.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   try {
     impl->net = cv::dnn::readNetFromONNX(imported.model.data(), imported.model.size());
   } catch (const cv::Exception& e) {

@@ -186,3 +186,46 @@ TEST(ModelRunner, ConvTransposeAndNonImageInputsAreRefusedNamingThem) {
 
 }  // namespace
 }  // namespace erg
+
+namespace erg {
+namespace {
+
+// Opset-13 Clip takes its bounds as inputs (here from Constant nodes, as PyTorch writes ReLU6);
+// OpenCV 4.6 reads only bounds as attributes: the cleaned model moves them there.
+TEST(ModelRunner, ClipWithBoundInputsRunsAndCountsAsTheActivation) {
+  testing::TinyModel t = testing::tiny_model();
+  auto* g = t.proto.mutable_graph();
+  for (auto [name, value] : {std::pair{"lo", 0.0f}, std::pair{"hi", 6.0f}}) {
+    auto* c = g->add_node();
+    c->set_op_type("Constant");
+    c->add_output(name);
+    auto* a = c->add_attribute();
+    a->set_name("value");
+    a->set_type(onnx::AttributeProto::TENSOR);
+    a->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+    a->mutable_t()->add_float_data(value);
+  }
+  // The Constant nodes go first; the Relu after the conv becomes Clip(c1, lo, hi).
+  for (int i = g->node_size() - 1; i >= 2; --i) g->mutable_node()->SwapElements(i, i - 2);
+  for (auto& n : *g->mutable_node())
+    if (n.op_type() == "Relu" && n.input(0) == "c1") {
+      n.set_op_type("Clip");
+      n.add_input("lo");
+      n.add_input("hi");
+    }
+  OnnxImportOptions io;
+  io.keep_model = true;
+  auto imported = import_onnx(testing::bytes_of(t.proto), "clip.onnx", "", io);
+  ASSERT_TRUE(imported.ok()) << imported.error().to_string();
+  auto made = ModelRunner::make(*imported, "clip.onnx");
+  ASSERT_TRUE(made.ok()) << made.error().to_string();
+  ModelRunner runner = std::move(made).value();
+  std::vector<float> x(36, 1.0f);
+  auto data = runner.run(x.data());
+  ASSERT_TRUE(data.ok()) << data.error().to_string();
+  // The conv's output is read after the Clip: as many non-zeros as the Gemm's input has.
+  EXPECT_EQ((*data)[0].outputs, (*data)[1].inputs);
+}
+
+}  // namespace
+}  // namespace erg
