@@ -177,7 +177,11 @@ std::string simulation_json(const NetworkSimulation& sim) {
       {"batches", sim.batches},
       {"image_names", sim.images},
       {"filled_initializers", sim.filled_initializers},
-      {"coding", sim.coding ? std::string(compression_name(*sim.coding)) : std::string("arch")}};
+      {"coding", sim.coding ? std::string(compression_name(*sim.coding)) : std::string("arch")},
+      {"seconds",
+       {{"inference", sim.seconds_inference},
+        {"mapping", sim.seconds_mapping},
+        {"simulation", sim.seconds_simulation}}}};
   return j.dump(2) + "\n";
 }
 

@@ -3,9 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "erg/onnx_import.h"
 #include "erg/onnx_runner.h"
@@ -189,15 +192,37 @@ Result<NetworkSimulation> simulate_network(const SimulateOptions& o, const Arch&
     for (auto& level : hw.levels)
       for (auto& c : level.compression)
         if (c != Compression::None) c = *o.coding;
+  // Every (layer, run) is independent: worker threads take them in turn; results are reduced in
+  // order afterwards, so the sums do not depend on the scheduling. Progress is reported from the
+  // calling thread.
+  const std::size_t jobs = L * runs.size();
+  std::vector<std::optional<Result<LayerSimulation>>> done(jobs);
+  std::atomic<std::size_t> next{0}, finished{0};
+  std::atomic<bool> failed{false};
+  auto work = [&](bool caller) {
+    for (std::size_t j = next++; j < jobs && !failed; j = next++) {
+      const std::size_t i = j / runs.size(), b = j % runs.size();
+      const LayerResult& r = out.estimate.layers[i];
+      if (caller) report("simulating " + r.layer.name(), static_cast<double>(finished) / jobs);
+      done[j] = simulate_layer(r.layer, hw, r.mapping, runs[b][i], o.limits);
+      if (!done[j]->ok()) failed = true;
+      ++finished;
+    }
+  };
+  const unsigned threads = std::max(
+      1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(jobs)));
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < threads; ++k) pool.emplace_back(work, false);
+  work(true);
+  for (auto& t : pool) t.join();
+  // The first error in job order (jobs after a failure may not have run).
+  for (const auto& d : done)
+    if (d && !d->ok()) return d->error();
   for (std::size_t i = 0; i < L; ++i) {
-    const LayerResult& r = out.estimate.layers[i];
     SimulatedLayer& sl = out.layers[i];
     Energy sum;
     for (std::size_t b = 0; b < runs.size(); ++b) {
-      report("simulating " + r.layer.name(),
-             (static_cast<double>(i) + static_cast<double>(b) / runs.size()) / L);
-      auto sim = simulate_layer(r.layer, hw, r.mapping, runs[b][i], o.limits);
-      if (!sim) return sim.error();
+      const auto& sim = *done[i * runs.size() + b];
       sl.nonzero_macs_total += sim->nonzero_macs;
       add(sum, sim->energy);
     }
