@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "erg/idx.h"
 #include "erg/io.h"
 #include "erg/network_input.h"
-#include "erg/idx.h"
 #include "erg/prune/onnx_writer.h"
 #include "erg/prune/trainable.h"
 

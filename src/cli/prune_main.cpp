@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "erg/idx.h"
 #include "erg/io.h"
 #include "erg/network_input.h"
 #include "erg/plot.h"
-#include "erg/idx.h"
 #include "erg/prune/onnx_writer.h"
 #include "erg/prune/pruning.h"
 #include "erg/prune/trainable.h"

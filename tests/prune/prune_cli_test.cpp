@@ -8,8 +8,8 @@
 #include <string>
 
 #include "cli/run_erg.h"
-#include "erg/onnx_import.h"
 #include "erg/idx.h"
+#include "erg/onnx_import.h"
 
 namespace erg {
 namespace {

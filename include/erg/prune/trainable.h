@@ -32,8 +32,8 @@
 #include <vector>
 
 #include "erg/error.h"
-#include "erg/network.h"
 #include "erg/idx.h"
+#include "erg/network.h"
 
 namespace erg::prune {
 
