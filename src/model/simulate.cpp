@@ -414,9 +414,6 @@ class NonzeroCounter {
     Count out;
     if (t.empty()) return out;
     out.size = t.size();
-    // The coordinate whose stretches cover the most values per combination of the others.
-    int best = kCoords - 1;
-    double best_cost = 0;
     std::array<std::vector<std::pair<std::int64_t, std::int64_t>>, kCoords> stretches;
     for (int k = 0; k < kCoords; ++k) {
       const auto& v = t.c[k];
@@ -427,16 +424,51 @@ class NonzeroCounter {
         i = j;
       }
     }
-    for (int k = 0; k < kCoords; ++k) {
-      double combos = 1;
-      for (int j = 0; j < kCoords; ++j)
-        if (j != k) combos *= static_cast<double>(t.c[j].size());
-      const double cost =
-          combos * (static_cast<double>(stretches[k].size()) + t.c[k].size() / 64.0);
-      if (k == 0 || cost < best_cost) {
-        best = k;
-        best_cost = cost;
+    // Storage order first: trailing coordinates that cover their whole extent merge with the
+    // last one that does not, so a set of whole rows is a few long bit ranges.
+    int lead = kCoords - 1;
+    std::int64_t tail = 1;
+    auto full = [&](int k) { return static_cast<std::int64_t>(t.c[k].size()) == extent_[k]; };
+    while (lead > 0 && full(lead)) tail *= extent_[lead--];
+    double storage_combos = 1;
+    for (int j = 0; j < lead; ++j) storage_combos *= static_cast<double>(t.c[j].size());
+    const double storage_cost =
+        storage_combos * (static_cast<double>(stretches[lead].size()) +
+                          static_cast<double>(t.c[lead].size() * tail) / 64.0);
+    // Another coordinate innermost needs its own packing, whose writes scatter: only for
+    // tensors that stay in cache, and only when it saves most of the work.
+    int best = -1;
+    double best_cost = storage_cost / 4;
+    if (nz_.size() <= (std::size_t{1} << 22)) {
+      for (int k = 0; k + 1 < kCoords; ++k) {
+        double combos = 1;
+        for (int j = 0; j < kCoords; ++j)
+          if (j != k) combos *= static_cast<double>(t.c[j].size());
+        const double cost =
+            combos * (static_cast<double>(stretches[k].size()) + t.c[k].size() / 64.0);
+        if (cost < best_cost) {
+          best = k;
+          best_cost = cost;
+        }
       }
+    }
+    if (best < 0) {
+      const std::vector<std::uint64_t>& bits = axis(kCoords - 1);
+      // Combinations of the coordinates before `lead`, then lead's stretches × tail.
+      std::array<std::int64_t, kCoords> idx{};
+      std::array<std::size_t, kCoords> pos{};
+      while (true) {
+        std::int64_t row = 0;
+        for (int j = 0; j < lead; ++j) row = row * extent_[j] + t.c[j][pos[j]];
+        const std::int64_t base = row * extent_[lead] * tail;
+        for (const auto& [lo, hi] : stretches[lead])
+          out.nonzero += popcount_range(bits.data(), base + lo * tail, base + hi * tail);
+        int j = lead - 1;
+        while (j >= 0 && ++pos[j] == t.c[j].size()) pos[j--] = 0;
+        if (j < 0) break;
+      }
+      (void)idx;
+      return out;
     }
     const std::vector<std::uint64_t>& bits = axis(best);
     const std::int64_t ek = extent_[best];
@@ -471,6 +503,18 @@ class NonzeroCounter {
     built_[k] = true;
     bits.assign((nz_.size() + 63) / 64 + 1, 0);
     const auto& e = extent_;
+    if (k == kCoords - 1) {  // storage order: pack 64 bytes per word, without branches
+      const std::size_t n = nz_.size();
+      const std::uint8_t* src = nz_.data();
+      for (std::size_t w = 0; w * 64 < n; ++w) {
+        const std::size_t end = std::min(n, w * 64 + 64);
+        std::uint64_t v = 0;
+        for (std::size_t i = w * 64; i < end; ++i)
+          v |= static_cast<std::uint64_t>(src[i] != 0) << (i & 63);
+        bits[w] = v;
+      }
+      return bits;
+    }
     // Row of an element: its other coordinates in storage order; position row·e_k + its own. The
     // position is linear in the coordinates: walk them in storage order with these strides.
     std::array<std::int64_t, kCoords> stride{};
@@ -489,7 +533,7 @@ class NonzeroCounter {
           for (std::int64_t i3 = 0; i3 < e[3]; ++i3) {
             std::int64_t pos = i0 * stride[0] + i1 * stride[1] + i2 * stride[2] + i3 * stride[3];
             for (std::int64_t i4 = 0; i4 < e[4]; ++i4, ++src, pos += stride[4])
-              if (*src != 0) dst[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+              dst[pos >> 6] |= static_cast<std::uint64_t>(*src != 0) << (pos & 63);
           }
     return bits;
   }
@@ -748,12 +792,61 @@ struct Walk {
     NonzeroCounter counter(nz, extent);
     const bool parent_counts = parent_side && !run_length(a, t);
     // Adds |x \ y| and its non-zeros (y null: x) to `out`, as single words when `single`.
-    auto add_difference = [&](AccessBits& out, const Tile& x, const Tile* y, bool rle_words) {
-      const auto all = counter.count(x);
+    // Sets for one destination are gathered before they are counted: the same set again
+    // (re-read) multiplies, and a set that differs from the gathered one in a single coordinate,
+    // with values all beyond it (the next C tile, say), joins it — the counts are additive over
+    // disjoint sets, and one large set is counted far faster than many strided small ones.
+    struct Pending {
+      AccessBits* out = nullptr;
+      bool rle_words = false;
+      Tile set;
+      std::uint64_t times = 0;
+    };
+    auto flush = [&](Pending& p) {
+      if (p.times == 0) return;
+      const auto c = counter.count(p.set);
+      p.out->events += c.size * p.times;
+      p.out->nonzero += c.nonzero * p.times;
+      if (p.rle_words) p.out->rle_words += c.size * p.times;
+      p.times = 0;
+    };
+    auto gather = [&](Pending& p, const Tile& x) {
+      if (x.empty()) return;
+      if (p.times > 0) {
+        int differ = -1, count_differ = 0;
+        for (int k = 0; k < kCoords; ++k)
+          if (p.set.c[k] != x.c[k]) {
+            differ = k;
+            ++count_differ;
+          }
+        if (count_differ == 0) {
+          ++p.times;
+          return;
+        }
+        if (count_differ == 1 && p.times == 1 && x.c[differ].front() > p.set.c[differ].back()) {
+          auto& v = p.set.c[differ];
+          v.insert(v.end(), x.c[differ].begin(), x.c[differ].end());
+          return;
+        }
+        flush(p);
+      }
+      p.set = x;
+      p.times = 1;
+    };
+    Pending reads{&pb[AccessKind::Read], false, {}, 0},
+        updates{&pb[AccessKind::Update], false, {}, 0},
+        groups{&group_evictions, run_length(i, t), {}, 0};
+    // Adds x \ y (y null: x) to a destination.
+    auto add_difference = [&](Pending& p, const Tile& x, const Tile* y) {
       const auto common = y ? counter.count(x, y) : NonzeroCounter::Count{};
-      out.events += all.size - common.size;
-      out.nonzero += all.nonzero - common.nonzero;
-      if (rle_words) out.rle_words += all.size - common.size;
+      if (common.size == 0) {
+        gather(p, x);
+        return;
+      }
+      const auto all = counter.count(x);
+      p.out->events += all.size - common.size;
+      p.out->nonzero += all.nonzero - common.nonzero;
+      if (p.rle_words) p.out->rle_words += all.size - common.size;
     };
     std::array<std::vector<std::int64_t>, kNumDims> scratch;
     Tile now, tile;
@@ -772,7 +865,7 @@ struct Walk {
         // one child).
         if (!outputs) {
           if (parent_counts) {
-            add_difference(pb[AccessKind::Read], now, P.held.empty() ? nullptr : &P.held, false);
+            add_difference(reads, now, P.held.empty() ? nullptr : &P.held);
           } else if (parent_side) {
             pcode.begin(&pb[AccessKind::Read]);
             for_each_range(now, extent, &P.flags, [&](std::int64_t b, std::int64_t e, bool had) {
@@ -853,8 +946,8 @@ struct Walk {
           TileFlags& f = P.flags;
           f.set(P.held, 0);
           f.set(now, 1);
-          if (parent_counts) add_difference(pb[AccessKind::Update], P.held, &now, false);
-          if (child_side) add_difference(group_evictions, P.held, &now, run_length(i, t));
+          if (parent_counts) add_difference(updates, P.held, &now);
+          if (child_side) add_difference(groups, P.held, &now);
           if (parent_side && !parent_counts) {
             pcode.begin(&pb[AccessKind::Update]);
             for_each_range(P.held, extent, &f, [&](std::int64_t b, std::int64_t e, bool in_new) {
@@ -882,6 +975,7 @@ struct Walk {
       } while (true);
       if (j < 0) break;
     }
+    flush(reads);
     if (outputs) {
       // Drain: everything still held goes back.
       for (std::uint64_t pi = 0; pi < n_parent; ++pi) {
@@ -897,8 +991,8 @@ struct Walk {
             ccode.end();
           }
         }
-        if (parent_counts) add_difference(pb[AccessKind::Update], P.held, nullptr, false);
-        if (child_side) add_difference(group_evictions, P.held, nullptr, run_length(i, t));
+        if (parent_counts) add_difference(updates, P.held, nullptr);
+        if (child_side) add_difference(groups, P.held, nullptr);
         if (parent_side && !parent_counts) {
           pcode.begin(&pb[AccessKind::Update]);
           for_each_range(P.held, extent, nullptr,
@@ -906,6 +1000,8 @@ struct Walk {
           pcode.end();
         }
       }
+      flush(updates);
+      flush(groups);
       if (child_side) {
         AccessBits& h = cb[AccessKind::Hop];
         h.events += child_evictions.events - group_evictions.events;
