@@ -107,7 +107,15 @@ struct LayerSimulation {
   MeasuredDensity density;
 };
 
-// REQUIRES nothing: the mapping and data are checked.
+// The walk alone: for every level that stores a tensor compressed, the events, non-zeros and
+// (where it codes run-length) code words of each kind of access; other levels' entries are empty.
+// The mapping and data are checked.
+Result<std::vector<std::array<TensorBits, kNumTensors>>> compressed_bits(
+    const Layer& layer, const Arch& arch, const Mapping& mapping, const LayerData& data,
+    const SimulationLimits& limits = {});
+
+// Everything: MACs, bits (the walk's where compressed, the analytical counts elsewhere), energy,
+// and the analytical energy at the measured densities. The mapping and data are checked.
 Result<LayerSimulation> simulate_layer(const Layer& layer, const Arch& arch, const Mapping& mapping,
                                        const LayerData& data, const SimulationLimits& limits = {});
 

@@ -13,6 +13,9 @@
 
 #include <algorithm>
 #include <bit>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cmath>
 #include <functional>
 #include <iterator>
@@ -208,9 +211,51 @@ namespace {
 
 constexpr int kCoords = 5;  // a tensor's storage coordinates
 
-// A set of tensor elements that is a product of sorted coordinate lists.
+// A set of values as sorted, disjoint, non-adjacent half-open stretches [lo, hi).
+using Stretch = std::pair<std::int64_t, std::int64_t>;
+using Stretches = std::vector<Stretch>;
+
+std::uint64_t length(const Stretches& s) {
+  std::uint64_t n = 0;
+  for (const auto& [lo, hi] : s) n += static_cast<std::uint64_t>(hi - lo);
+  return n;
+}
+
+bool contains(const Stretches& s, std::int64_t v) {
+  auto it = std::upper_bound(s.begin(), s.end(), v,
+                             [](std::int64_t x, const Stretch& st) { return x < st.first; });
+  return it != s.begin() && v < std::prev(it)->second;
+}
+
+void intersect(const Stretches& a, const Stretches& b, Stretches& out) {
+  out.clear();
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const std::int64_t lo = std::max(a[i].first, b[j].first);
+    const std::int64_t hi = std::min(a[i].second, b[j].second);
+    if (lo < hi) out.emplace_back(lo, hi);
+    if (a[i].second < b[j].second)
+      ++i;
+    else
+      ++j;
+  }
+}
+
+// Values (in any order, duplicates allowed) as stretches.
+void to_stretches(std::vector<std::int64_t>& values, Stretches& out) {
+  out.clear();
+  std::sort(values.begin(), values.end());
+  for (std::size_t k = 0; k < values.size();) {
+    std::size_t m = k + 1;
+    while (m < values.size() && values[m] <= values[m - 1] + 1) ++m;
+    out.emplace_back(values[k], values[m - 1] + 1);
+    k = m;
+  }
+}
+
+// A set of tensor elements that is a product of per-coordinate value sets.
 struct Tile {
-  std::array<std::vector<std::int64_t>, kCoords> c;
+  std::array<Stretches, kCoords> c;
   bool empty() const {
     for (const auto& v : c)
       if (v.empty()) return true;
@@ -218,71 +263,62 @@ struct Tile {
   }
   std::uint64_t size() const {
     std::uint64_t n = 1;
-    for (const auto& v : c) n *= v.size();
+    for (const auto& v : c) n *= length(v);
     return n;
   }
-};
-
-// Membership flags per coordinate of one tile.
-struct TileFlags {
-  std::array<std::vector<char>, kCoords> in;
-  void init(const std::array<std::int64_t, kCoords>& extent) {
-    for (int k = 0; k < kCoords; ++k) in[k].assign(static_cast<std::size_t>(extent[k]), 0);
-  }
-  void set(const Tile& t, char v) {
+  bool has(const std::array<std::int64_t, kCoords>& x) const {
     for (int k = 0; k < kCoords; ++k)
-      for (auto x : t.c[k]) in[k][static_cast<std::size_t>(x)] = v;
+      if (!contains(c[k], x[k])) return false;
+    return true;
+  }
+  void clear() {
+    for (auto& v : c) v.clear();
   }
 };
 
-// Calls fn(element, inside_other) for every element of `t` in storage order, where inside_other
-// says whether the element also lies in the tile whose flags are `other` (null: never).
+// Calls fn(v) for every value of a stretch list, in order.
+template <class Fn>
+void for_each_value(const Stretches& s, Fn&& fn) {
+  for (const auto& [lo, hi] : s)
+    for (std::int64_t v = lo; v < hi; ++v) fn(v);
+}
+
+// Calls fn(element, inside_other) for every element of `t` in storage order (other null: never
+// inside).
 template <class Fn>
 void for_each_element(const Tile& t, const std::array<std::int64_t, kCoords>& extent,
-                      const TileFlags* other, Fn&& fn) {
+                      const Tile* other, Fn&& fn) {
   if (t.empty()) return;
-  const auto& c0 = t.c[0];
-  const auto& c1 = t.c[1];
-  const auto& c2 = t.c[2];
-  const auto& c3 = t.c[3];
-  const auto& c4 = t.c[4];
-  for (auto i0 : c0) {
-    const bool o0 = other && other->in[0][i0];
-    for (auto i1 : c1) {
-      const bool o1 = o0 && other->in[1][i1];
+  for_each_value(t.c[0], [&](std::int64_t i0) {
+    const bool o0 = other && contains(other->c[0], i0);
+    for_each_value(t.c[1], [&](std::int64_t i1) {
+      const bool o1 = o0 && contains(other->c[1], i1);
       const std::int64_t b1 = i0 * extent[1] + i1;
-      for (auto i2 : c2) {
-        const bool o2 = o1 && other->in[2][i2];
+      for_each_value(t.c[2], [&](std::int64_t i2) {
+        const bool o2 = o1 && contains(other->c[2], i2);
         const std::int64_t b2 = b1 * extent[2] + i2;
-        for (auto i3 : c3) {
-          const bool o3 = o2 && other->in[3][i3];
+        for_each_value(t.c[3], [&](std::int64_t i3) {
+          const bool o3 = o2 && contains(other->c[3], i3);
           const std::int64_t b3 = (b2 * extent[3] + i3) * extent[4];
-          for (auto i4 : c4) fn(b3 + i4, o3 && other->in[4][i4]);
-        }
-      }
-    }
-  }
+          for_each_value(t.c[4],
+                         [&](std::int64_t i4) { fn(b3 + i4, o3 && contains(other->c[4], i4)); });
+        });
+      });
+    });
+  });
 }
 
 // Calls fn(begin, end, inside_other) for the elements of `t` in storage order, as maximal ranges
-// of consecutive element indices with the same inside_other (whether they also lie in the tile
-// whose flags are `other`; null: never).
+// of consecutive element indices with the same inside_other (whether they also lie in `other`;
+// null: never).
 template <class Fn>
 void for_each_range(const Tile& t, const std::array<std::int64_t, kCoords>& extent,
-                    const TileFlags* other, Fn&& fn) {
+                    const Tile* other, Fn&& fn) {
   if (t.empty()) return;
-  // Stretches of consecutive values of the innermost coordinate, the same in every row.
-  std::vector<std::pair<std::int64_t, std::int64_t>> runs;
-  const auto& c4 = t.c[4];
-  for (std::size_t k = 0; k < c4.size();) {
-    std::size_t m = k + 1;
-    while (m < c4.size() && c4[m] == c4[m - 1] + 1) ++m;
-    runs.emplace_back(c4[k], c4[m - 1] + 1);
-    k = m;
-  }
   std::int64_t rb = -1, re = -1;
   bool rin = false;
   auto emit = [&](std::int64_t b, std::int64_t e, bool in) {
+    if (b >= e) return;
     if (rb >= 0 && b == re && in == rin) {
       re = e;
       return;
@@ -292,36 +328,39 @@ void for_each_range(const Tile& t, const std::array<std::int64_t, kCoords>& exte
     re = e;
     rin = in;
   };
-  for (auto i0 : t.c[0]) {
-    const bool o0 = other && other->in[0][i0];
-    for (auto i1 : t.c[1]) {
-      const bool o1 = o0 && other->in[1][i1];
+  Stretches inside;
+  if (other) intersect(t.c[4], other->c[4], inside);
+  for_each_value(t.c[0], [&](std::int64_t i0) {
+    const bool o0 = other && contains(other->c[0], i0);
+    for_each_value(t.c[1], [&](std::int64_t i1) {
+      const bool o1 = o0 && contains(other->c[1], i1);
       const std::int64_t b1 = i0 * extent[1] + i1;
-      for (auto i2 : t.c[2]) {
-        const bool o2 = o1 && other->in[2][i2];
+      for_each_value(t.c[2], [&](std::int64_t i2) {
+        const bool o2 = o1 && contains(other->c[2], i2);
         const std::int64_t b2 = b1 * extent[2] + i2;
-        for (auto i3 : t.c[3]) {
-          const bool o3 = o2 && other->in[3][i3];
+        for_each_value(t.c[3], [&](std::int64_t i3) {
+          const bool o3 = o2 && contains(other->c[3], i3);
           const std::int64_t b3 = (b2 * extent[3] + i3) * extent[4];
           if (!o3) {
-            for (const auto& [lo, hi] : runs) emit(b3 + lo, b3 + hi, false);
-            continue;
+            for (const auto& [lo, hi] : t.c[4]) emit(b3 + lo, b3 + hi, false);
+            return;
           }
-          const auto& in4 = other->in[4];
-          for (const auto& [lo, hi] : runs) {
-            std::int64_t k = lo;
-            while (k < hi) {
-              const bool in = in4[static_cast<std::size_t>(k)] != 0;
-              std::int64_t m = k + 1;
-              while (m < hi && (in4[static_cast<std::size_t>(m)] != 0) == in) ++m;
-              emit(b3 + k, b3 + m, in);
-              k = m;
+          // Split each stretch by the parts inside `other`.
+          std::size_t k = 0;
+          for (const auto& [lo, hi] : t.c[4]) {
+            std::int64_t at = lo;
+            while (k < inside.size() && inside[k].second <= at) ++k;
+            for (std::size_t m = k; m < inside.size() && inside[m].first < hi; ++m) {
+              emit(b3 + at, b3 + inside[m].first, false);
+              emit(b3 + inside[m].first, b3 + inside[m].second, true);
+              at = inside[m].second;
             }
+            emit(b3 + at, b3 + hi, false);
           }
-        }
-      }
-    }
-  }
+        });
+      });
+    });
+  });
   if (rb >= 0) fn(rb, re, rin);
 }
 
@@ -403,9 +442,8 @@ class NonzeroCounter {
   Count count(const Tile& a, const Tile* b) {
     if (b == nullptr) return count(a);
     for (int k = 0; k < kCoords; ++k) {
-      both_.c[k].clear();
-      std::set_intersection(a.c[k].begin(), a.c[k].end(), b->c[k].begin(), b->c[k].end(),
-                            std::back_inserter(both_.c[k]));
+      intersect(a.c[k], b->c[k], both_.c[k]);
+      if (both_.c[k].empty()) return {};
     }
     return count(both_);
   }
@@ -414,27 +452,19 @@ class NonzeroCounter {
     Count out;
     if (t.empty()) return out;
     out.size = t.size();
-    std::array<std::vector<std::pair<std::int64_t, std::int64_t>>, kCoords> stretches;
-    for (int k = 0; k < kCoords; ++k) {
-      const auto& v = t.c[k];
-      for (std::size_t i = 0; i < v.size();) {
-        std::size_t j = i + 1;
-        while (j < v.size() && v[j] == v[j - 1] + 1) ++j;
-        stretches[k].emplace_back(v[i], v[j - 1] + 1);
-        i = j;
-      }
-    }
+    const auto& stretches = t.c;
+    std::array<std::uint64_t, kCoords> len;
+    for (int k = 0; k < kCoords; ++k) len[k] = length(t.c[k]);
     // Storage order first: trailing coordinates that cover their whole extent merge with the
     // last one that does not, so a set of whole rows is a few long bit ranges.
     int lead = kCoords - 1;
     std::int64_t tail = 1;
-    auto full = [&](int k) { return static_cast<std::int64_t>(t.c[k].size()) == extent_[k]; };
+    auto full = [&](int k) { return static_cast<std::int64_t>(len[k]) == extent_[k]; };
     while (lead > 0 && full(lead)) tail *= extent_[lead--];
     double storage_combos = 1;
-    for (int j = 0; j < lead; ++j) storage_combos *= static_cast<double>(t.c[j].size());
-    const double storage_cost =
-        storage_combos * (static_cast<double>(stretches[lead].size()) +
-                          static_cast<double>(t.c[lead].size() * tail) / 64.0);
+    for (int j = 0; j < lead; ++j) storage_combos *= static_cast<double>(len[j]);
+    const double storage_cost = storage_combos * (static_cast<double>(stretches[lead].size()) +
+                                                  static_cast<double>(len[lead] * tail) / 64.0);
     // Another coordinate innermost needs its own packing, whose writes scatter: only for
     // tensors that stay in cache, and only when it saves most of the work.
     int best = -1;
@@ -443,9 +473,8 @@ class NonzeroCounter {
       for (int k = 0; k + 1 < kCoords; ++k) {
         double combos = 1;
         for (int j = 0; j < kCoords; ++j)
-          if (j != k) combos *= static_cast<double>(t.c[j].size());
-        const double cost =
-            combos * (static_cast<double>(stretches[k].size()) + t.c[k].size() / 64.0);
+          if (j != k) combos *= static_cast<double>(len[j]);
+        const double cost = combos * (static_cast<double>(stretches[k].size()) + len[k] / 64.0);
         if (cost < best_cost) {
           best = k;
           best_cost = cost;
@@ -455,29 +484,35 @@ class NonzeroCounter {
     if (best < 0) {
       const std::vector<std::uint64_t>& bits = axis(kCoords - 1);
       // Combinations of the coordinates before `lead`, then lead's stretches × tail.
-      std::array<std::int64_t, kCoords> idx{};
+      values_.resize(static_cast<std::size_t>(lead));
+      for (int k = 0; k < lead; ++k) {
+        values_[k].clear();
+        for_each_value(t.c[k], [&](std::int64_t v) { values_[k].push_back(v); });
+      }
       std::array<std::size_t, kCoords> pos{};
       while (true) {
         std::int64_t row = 0;
-        for (int j = 0; j < lead; ++j) row = row * extent_[j] + t.c[j][pos[j]];
+        for (int k = 0; k < lead; ++k) row = row * extent_[k] + values_[k][pos[k]];
         const std::int64_t base = row * extent_[lead] * tail;
         for (const auto& [lo, hi] : stretches[lead])
           out.nonzero += popcount_range(bits.data(), base + lo * tail, base + hi * tail);
-        int j = lead - 1;
-        while (j >= 0 && ++pos[j] == t.c[j].size()) pos[j--] = 0;
-        if (j < 0) break;
+        int k = lead - 1;
+        while (k >= 0 && ++pos[k] == values_[k].size()) pos[k--] = 0;
+        if (k < 0) break;
       }
-      (void)idx;
       return out;
     }
     const std::vector<std::uint64_t>& bits = axis(best);
     const std::int64_t ek = extent_[best];
     // The other coordinates, in storage order, and their extents.
+    values_.resize(4);
     std::array<const std::vector<std::int64_t>*, 4> other;
     std::array<std::int64_t, 4> oe;
     for (int k = 0, o = 0; k < kCoords; ++k)
       if (k != best) {
-        other[o] = &t.c[k];
+        values_[o].clear();
+        for_each_value(t.c[k], [&](std::int64_t v) { values_[o].push_back(v); });
+        other[o] = &values_[o];
         oe[o] = extent_[k];
         ++o;
       }
@@ -506,7 +541,21 @@ class NonzeroCounter {
     if (k == kCoords - 1) {  // storage order: pack 64 bytes per word, without branches
       const std::size_t n = nz_.size();
       const std::uint8_t* src = nz_.data();
-      for (std::size_t w = 0; w * 64 < n; ++w) {
+      std::size_t w = 0;
+#if defined(__SSE2__)
+      const __m128i zero = _mm_setzero_si128();
+      for (; w * 64 + 64 <= n; ++w) {
+        std::uint64_t v = 0;
+        for (int q = 0; q < 4; ++q) {
+          const __m128i x =
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + w * 64 + 16 * q));
+          const int zeros = _mm_movemask_epi8(_mm_cmpeq_epi8(x, zero));
+          v |= static_cast<std::uint64_t>(~zeros & 0xFFFF) << (16 * q);
+        }
+        bits[w] = v;
+      }
+#endif
+      for (; w * 64 < n; ++w) {
         const std::size_t end = std::min(n, w * 64 + 64);
         std::uint64_t v = 0;
         for (std::size_t i = w * 64; i < end; ++i)
@@ -543,6 +592,7 @@ class NonzeroCounter {
   std::array<std::vector<std::uint64_t>, kCoords> bits_;
   std::array<bool, kCoords> built_{};
   Tile both_;
+  std::vector<std::vector<std::int64_t>> values_;
 };
 
 // The geometry shared by the walks of one layer and nest.
@@ -556,8 +606,8 @@ class Geometry {
     return extent_[static_cast<int>(t)];
   }
 
-  // Sorted distinct sums of idx·stride over `loops`, per layer dimension.
-  std::array<std::vector<std::int64_t>, kNumDims> offsets(const std::vector<int>& loops) const {
+  // The sums of idx·stride over `loops`, per layer dimension, as stretches.
+  std::array<Stretches, kNumDims> offsets(const std::vector<int>& loops) const {
     std::array<std::vector<std::int64_t>, kNumDims> o;
     for (auto& v : o) v = {0};
     for (int l : loops) {
@@ -571,27 +621,29 @@ class Geometry {
       next.erase(std::unique(next.begin(), next.end()), next.end());
       v = std::move(next);
     }
-    return o;
+    std::array<Stretches, kNumDims> out;
+    for (int d = 0; d < kNumDims; ++d) to_stretches(o[d], out[d]);
+    return out;
   }
 
   // The tile of tensor t at per-dimension bases with the given offsets. `dims` is scratch.
   void tile(Tensor t, const std::array<std::int64_t, kNumDims>& base,
-            const std::array<std::vector<std::int64_t>, kNumDims>& off,
-            std::array<std::vector<std::int64_t>, kNumDims>& dims, Tile& out) const {
+            const std::array<Stretches, kNumDims>& off, std::array<Stretches, kNumDims>& dims,
+            Tile& out) const {
     for (int d = 0; d < kNumDims; ++d) {
       dims[d].clear();
       const std::int64_t bound = nest_.bound[d];
-      for (auto o : off[d]) {
-        const std::int64_t v = base[d] + o;
-        if (v >= bound) break;
-        dims[d].push_back(v);
+      for (const auto& [lo, hi] : off[d]) {
+        const std::int64_t a = base[d] + lo, b = std::min(base[d] + hi, bound);
+        if (a >= bound) break;
+        dims[d].emplace_back(a, b);
       }
       if (dims[d].empty()) {
-        for (auto& v : out.c) v.clear();
+        out.clear();
         return;
       }
     }
-    auto D = [&](Dim d) -> const std::vector<std::int64_t>& { return dims[static_cast<int>(d)]; };
+    auto D = [&](Dim d) -> const Stretches& { return dims[static_cast<int>(d)]; };
     switch (t) {
       case Tensor::Weights:
         out.c[0] = D(Dim::G);
@@ -634,19 +686,39 @@ class Geometry {
     return {};
   }
 
-  // {p·u + r·d − pad} ∩ [0, n), sorted and distinct.
-  static void sums(const std::vector<std::int64_t>& ps, const std::vector<std::int64_t>& rs,
-                   std::int64_t u, std::int64_t d, std::int64_t pad, std::int64_t n,
-                   std::vector<std::int64_t>& out) {
-    out.clear();
-    for (auto p : ps)
-      for (auto r : rs) {
-        const std::int64_t h = p * u + r * d - pad;
-        if (h >= 0 && h < n) out.push_back(h);
+  // {p·u + r·d − pad} ∩ [0, n) as stretches. The sums of two stretches are one stretch when one
+  // step is 1 and the other stretch spans its step (or either is a single value); otherwise they
+  // are listed.
+  void sums(const Stretches& ps, const Stretches& rs, std::int64_t u, std::int64_t d,
+            std::int64_t pad, std::int64_t n, Stretches& out) const {
+    Stretches& parts = sum_parts_;
+    parts.clear();
+    for (const auto& [p0, p1] : ps)
+      for (const auto& [r0, r1] : rs) {
+        const std::int64_t lp = p1 - p0, lr = r1 - r0;
+        const bool one = (lp == 1 && (lr == 1 || d == 1)) || (lr == 1 && u == 1) ||
+                         (u == 1 && lp >= d) || (d == 1 && lr >= u);
+        if (one) {
+          parts.emplace_back(p0 * u + r0 * d - pad, (p1 - 1) * u + (r1 - 1) * d - pad + 1);
+          continue;
+        }
+        for (std::int64_t p = p0; p < p1; ++p)
+          for (std::int64_t r = r0; r < r1; ++r)
+            parts.emplace_back(p * u + r * d - pad, p * u + r * d - pad + 1);
       }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    std::sort(parts.begin(), parts.end());
+    out.clear();
+    for (auto [a, b] : parts) {
+      a = std::max<std::int64_t>(a, 0);
+      b = std::min(b, n);
+      if (a >= b) continue;
+      if (!out.empty() && a <= out.back().second)
+        out.back().second = std::max(out.back().second, b);
+      else
+        out.emplace_back(a, b);
+    }
   }
+  mutable Stretches sum_parts_;
 
   const Layer& layer_;
   const Nest& nest_;
@@ -766,21 +838,13 @@ struct Walk {
     if (auto st = charge(steps.count() + n_parent * (outputs ? n_elem / 8 : 0)); !st) return st;
 
     struct ParentState {
-      Tile held;  // the union of its children's tiles
-      TileFlags flags;
+      Tile held;               // the union of its children's tiles
       std::vector<bool> seen;  // outputs: served before
     };
-    struct ChildState {
-      Tile held;
-      TileFlags flags;
-    };
     std::vector<ParentState> ps(n_parent);
-    for (auto& p : ps) {
-      p.flags.init(extent);
+    for (auto& p : ps)
       if (outputs) p.seen.assign(n_elem, false);
-    }
-    std::vector<ChildState> cs(child_side ? n_parent * n_sigma : 0);
-    for (auto& c : cs) c.flags.init(extent);
+    std::vector<Tile> cs(child_side ? n_parent * n_sigma : 0);  // each child's tile
 
     TensorBits& pb = bits[a][ti];
     TensorBits& cb = bits[i][ti];
@@ -823,9 +887,12 @@ struct Walk {
           ++p.times;
           return;
         }
-        if (count_differ == 1 && p.times == 1 && x.c[differ].front() > p.set.c[differ].back()) {
+        if (count_differ == 1 && p.times == 1 &&
+            x.c[differ].front().first >= p.set.c[differ].back().second) {
           auto& v = p.set.c[differ];
-          v.insert(v.end(), x.c[differ].begin(), x.c[differ].end());
+          auto from = x.c[differ].begin();
+          if (from->first == v.back().second) v.back().second = (from++)->second;
+          v.insert(v.end(), from, x.c[differ].end());
           return;
         }
         flush(p);
@@ -848,7 +915,7 @@ struct Walk {
       p.out->nonzero += all.nonzero - common.nonzero;
       if (p.rle_words) p.out->rle_words += all.size - common.size;
     };
-    std::array<std::vector<std::int64_t>, kNumDims> scratch;
+    std::array<Stretches, kNumDims> scratch;
     Tile now, tile;
 
     while (true) {
@@ -860,7 +927,7 @@ struct Walk {
         parents.add_to(base);
         ParentState& P = ps[pi];
         geo.tile(t, base, off_union, scratch, now);
-        if (auto st = charge(now.size() + P.held.size()); !st) return st;
+        if (auto st = charge(1); !st) return st;
         // Entering elements (parent reads; outputs: re-fetched partial sums, which also fill
         // one child).
         if (!outputs) {
@@ -868,15 +935,17 @@ struct Walk {
             add_difference(reads, now, P.held.empty() ? nullptr : &P.held);
           } else if (parent_side) {
             pcode.begin(&pb[AccessKind::Read]);
-            for_each_range(now, extent, &P.flags, [&](std::int64_t b, std::int64_t e, bool had) {
+            if (auto st = charge(now.size()); !st) return st;
+            for_each_range(now, extent, &P.held, [&](std::int64_t b, std::int64_t e, bool had) {
               if (!had) pcode.push_range(b, e);
             });
             pcode.end();
           }
         } else {
+          if (auto st = charge(now.size()); !st) return st;
           if (parent_side) pcode.begin(&pb[AccessKind::Read]);
           if (child_side) ccode.begin(&cb[AccessKind::Write]);
-          for_each_range(now, extent, &P.flags, [&](std::int64_t b, std::int64_t e, bool had) {
+          for_each_range(now, extent, &P.held, [&](std::int64_t b, std::int64_t e, bool had) {
             if (had) return;
             for (std::int64_t x = b; x < e; ++x) {
               if (!P.seen[static_cast<std::size_t>(x)]) {
@@ -896,71 +965,55 @@ struct Walk {
           for (std::uint64_t si = 0; si < n_sigma; ++si, children.next()) {
             std::array<std::int64_t, kNumDims> cbase = base;
             children.add_to(cbase);
-            ChildState& C = cs[pi * n_sigma + si];
+            Tile& held = cs[pi * n_sigma + si];
             geo.tile(t, cbase, off_child, scratch, tile);
-            if (auto st = charge(tile.size() + C.held.size()); !st) return st;
+            if (auto st = charge(tile.size() + held.size()); !st) return st;
             if (!outputs) {
+              // Fills; those some sibling held in the previous step arrive over the network.
               ccode.begin(&cb[AccessKind::Write]);
-              for_each_element(tile, extent, &C.flags, [&](std::int64_t e, bool had) {
-                if (had) return;
-                ccode.push(e);
+              for_each_element(tile, extent, &held, [&](std::int64_t e, bool had) {
+                if (!had) ccode.push(e);
               });
               ccode.end();
-              // Fills some sibling held in the previous step arrive over the network.
-              for_each_element(tile, extent, &C.flags, [&](std::int64_t e, bool had) {
-                if (had) return;
-                if (P.held.empty()) return;
-                bool in_union = true;
-                // e's coordinates, recovered from its index.
-                std::int64_t x = e;
-                for (int k = kCoords - 1; k >= 0; --k) {
-                  const std::int64_t v = x % extent[k];
-                  x /= extent[k];
-                  in_union = in_union && P.flags.in[k][static_cast<std::size_t>(v)];
-                }
-                if (in_union) ccode.single(cb[AccessKind::Hop], e);
-              });
+              if (!P.held.empty()) {
+                for_each_element(tile, extent, &held, [&](std::int64_t e, bool had) {
+                  if (had) return;
+                  std::array<std::int64_t, kCoords> x{};
+                  std::int64_t rest = e;
+                  for (int k = kCoords - 1; k >= 0; --k) {
+                    x[k] = rest % extent[k];
+                    rest /= extent[k];
+                  }
+                  if (P.held.has(x)) ccode.single(cb[AccessKind::Hop], e);
+                });
+              }
             } else {
-              // Partial sums leaving the child.
-              TileFlags& cf = C.flags;
-              cf.set(C.held, 0);
-              // Elements of the old tile not in the new one: mark the new tile, walk the old.
-              cf.set(tile, 1);
+              // Partial sums leaving the child: in its old tile, not in the new one.
               ccode.begin(&cb[AccessKind::Read]);
-              for_each_element(C.held, extent, &cf, [&](std::int64_t e, bool in_new) {
+              for_each_element(held, extent, &tile, [&](std::int64_t e, bool in_new) {
                 if (in_new) return;
                 ccode.push(e);
                 ccode.single(child_evictions, e);
               });
               ccode.end();
-              cf.set(tile, 0);
-              cf.set(C.held, 1);
             }
-            C.flags.set(C.held, 0);
-            C.held = tile;
-            C.flags.set(C.held, 1);
+            held = tile;
           }
         }
         // Leaving elements (outputs: reduced partial sums written back).
         if (outputs && !P.held.empty()) {
-          TileFlags& f = P.flags;
-          f.set(P.held, 0);
-          f.set(now, 1);
           if (parent_counts) add_difference(updates, P.held, &now);
           if (child_side) add_difference(groups, P.held, &now);
           if (parent_side && !parent_counts) {
             pcode.begin(&pb[AccessKind::Update]);
-            for_each_range(P.held, extent, &f, [&](std::int64_t b, std::int64_t e, bool in_new) {
+            if (auto st = charge(P.held.size()); !st) return st;
+            for_each_range(P.held, extent, &now, [&](std::int64_t b, std::int64_t e, bool in_new) {
               if (!in_new) pcode.push_range(b, e);
             });
             pcode.end();
           }
-          f.set(now, 0);
-          f.set(P.held, 1);
         }
-        P.flags.set(P.held, 0);
         P.held = now;
-        P.flags.set(P.held, 1);
       }
       // Next step whose tiles can differ.
       int j;
@@ -982,9 +1035,9 @@ struct Walk {
         ParentState& P = ps[pi];
         if (child_side) {
           for (std::uint64_t si = 0; si < n_sigma; ++si) {
-            ChildState& C = cs[pi * n_sigma + si];
+            const Tile& held = cs[pi * n_sigma + si];
             ccode.begin(&cb[AccessKind::Read]);
-            for_each_element(C.held, extent, nullptr, [&](std::int64_t e, bool) {
+            for_each_element(held, extent, nullptr, [&](std::int64_t e, bool) {
               ccode.push(e);
               ccode.single(child_evictions, e);
             });
@@ -1033,7 +1086,7 @@ struct Walk {
     TransferCoder code(nz, run_bits(kj), run_length(kj, t));
     // MAC-level reductions are hops of the level below: single words coded as that level codes.
     TransferCoder hop_code(nz, run_bits(kj), hops && run_length(kj + 1, t));
-    std::array<std::vector<std::int64_t>, kNumDims> scratch;
+    std::array<Stretches, kNumDims> scratch;
     Tile tile;
     // Per step, what the previous step of the same instances added (repeated while no moving
     // loop advances).
@@ -1056,7 +1109,7 @@ struct Walk {
           // Products per element: the valid unit values of the dimensions it does not index.
           std::uint64_t mult = 1;
           for (int d = 0; d < kNumDims; ++d)
-            if (!is_relevant(t, static_cast<Dim>(d))) mult *= scratch[d].size();
+            if (!is_relevant(t, static_cast<Dim>(d))) mult *= length(scratch[d]);
           for_each_element(tile, extent, nullptr, [&](std::int64_t e, bool) {
             code.single(step_bits[AccessKind::Read], e);
             if (outputs) {
@@ -1092,6 +1145,25 @@ struct Walk {
 
 }  // namespace
 
+Result<std::vector<std::array<TensorBits, kNumTensors>>> compressed_bits(
+    const Layer& layer, const Arch& arch, const Mapping& mapping, const LayerData& data,
+    const SimulationLimits& limits) {
+  if (auto st = validate_mapping(layer, arch, mapping); !st.ok()) return st.error();
+  if (auto st = check_layer_data(layer, data); !st.ok()) return st.error();
+  const Nest nest = detail::flatten(layer, mapping);
+  std::vector<std::array<TensorBits, kNumTensors>> bits(
+      static_cast<std::size_t>(arch.num_levels()));
+  const Geometry geo(layer, nest);
+  Walk walk{layer, arch, nest, data, geo, bits, 0, limits.max_work};
+  for (Tensor t : kAllTensors) {
+    const std::vector<int> keep = detail::keeping_levels(nest, t);
+    for (std::size_t k = 1; k < keep.size(); ++k)
+      if (auto st = walk.pair(t, keep[k - 1], keep[k]); !st.ok()) return st.error();
+    if (auto st = walk.operands(t, keep.back()); !st.ok()) return st.error();
+  }
+  return bits;
+}
+
 Result<LayerSimulation> simulate_layer(const Layer& layer, const Arch& arch, const Mapping& mapping,
                                        const LayerData& data, const SimulationLimits& limits) {
   if (auto st = validate_mapping(layer, arch, mapping); !st.ok()) return st.error();
@@ -1100,17 +1172,10 @@ Result<LayerSimulation> simulate_layer(const Layer& layer, const Arch& arch, con
   sim.counts = analytical_counts(layer, arch, mapping);
   sim.nonzero_macs = nonzero_macs(layer, data);
   sim.density = measured_density(data);
-  const Nest nest = detail::flatten(layer, mapping);
+  auto walked = compressed_bits(layer, arch, mapping, data, limits);
+  if (!walked) return walked.error();
+  sim.bits = std::move(walked).value();
   const int L = arch.num_levels();
-  sim.bits.assign(static_cast<std::size_t>(L), {});
-  const Geometry geo(layer, nest);
-  Walk walk{layer, arch, nest, data, geo, sim.bits, 0, limits.max_work};
-  for (Tensor t : kAllTensors) {
-    const std::vector<int> keep = detail::keeping_levels(nest, t);
-    for (std::size_t k = 1; k < keep.size(); ++k)
-      if (auto st = walk.pair(t, keep[k - 1], keep[k]); !st.ok()) return st.error();
-    if (auto st = walk.operands(t, keep.back()); !st.ok()) return st.error();
-  }
   // Every level: uncompressed tensors move the analytical counts; compressed ones must have been
   // walked to the same counts.
   for (int lv = 0; lv < L; ++lv) {
