@@ -33,6 +33,9 @@ struct EstimateOptions {
   // mapspace done so far (0..1).
   std::function<void(std::size_t index, std::size_t count, const Layer& layer, double fraction)>
       progress;
+  // Maps one layer instead of map_layer (same contract), e.g. through a cache shared by a
+  // server's requests (erg/api.h).
+  std::function<Result<MapperResult>(const Layer&, const Arch&, const MapperOptions&)> mapper;
 };
 
 struct LayerResult {

@@ -7,12 +7,14 @@
 // values, command-line syntax); 130 when Ctrl-C stopped a mapping search (after printing the best
 // mappings found so far); 1 only for an unexpected internal failure.
 #include <fmt/format.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <exception>
@@ -24,6 +26,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "erg/arch.h"
@@ -43,6 +46,7 @@
 #include "erg/plot.h"
 #include "erg/report.h"
 #include "erg/scalesim.h"
+#include "erg/server.h"
 #include "erg/simulation_report.h"
 #include "erg/text.h"
 #include "erg/tool_format.h"
@@ -89,6 +93,11 @@ struct Args {
   std::string normalize = "auto";
   std::string coding = "arch";
   CLI::Option* random_weights_opt = nullptr;
+  // serve
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::int64_t max_body_mb = 64;
+  double search_seconds = 30;
   CLI::Option* simulate_batch_opt = nullptr;
 
   CLI::Option* batch_opt = nullptr;
@@ -239,6 +248,10 @@ std::atomic<bool> g_interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the flag is set from a signal handler");
 
 extern "C" void on_sigint(int) { g_interrupted.store(true, std::memory_order_relaxed); }
+
+// erg serve: set by SIGINT or SIGTERM.
+std::atomic<bool> g_stop_requested{false};
+extern "C" void on_stop_signal(int) { g_stop_requested.store(true, std::memory_order_relaxed); }
 
 // Installs the SIGINT handler for the lifetime of a search only. SA_RESETHAND restores the default
 // action as the first Ctrl-C arrives, so a second one kills erg as usual.
@@ -1003,6 +1016,64 @@ Result<std::string> run_simulate(const Args& a) {
   return simulation_table(*sim);
 }
 
+// ---------------------------------------------------------------------------------------------
+// erg serve
+
+void setup_serve(CLI::App& app, Args& a) {
+  app.add_option("--host", a.host, "Address to listen on (loopback unless told otherwise)")
+      ->capture_default_str();
+  app.add_option("--port", a.port, "Port (0: any free port)")->capture_default_str();
+  app.add_option("--max-body-mb", a.max_body_mb, "Largest request accepted, in MB")
+      ->capture_default_str();
+  app.add_option("--search-seconds", a.search_seconds,
+                 "Time limit of one request's mapping search (then the best found so far)")
+      ->capture_default_str();
+}
+
+Result<std::string> run_serve(const Args& a) {
+  if (a.max_body_mb < 1 || a.max_body_mb > 4096)
+    return make_error("--max-body-mb must be between 1 and 4096, got " +
+                      std::to_string(a.max_body_mb));
+  if (!(a.search_seconds > 0 && a.search_seconds <= 86400))
+    return make_error("--search-seconds must be in (0, 86400], got " +
+                      number_text(a.search_seconds));
+  ServerOptions so;
+  so.host = a.host;
+  so.port = a.port;
+  so.max_body = static_cast<std::uint64_t>(a.max_body_mb) << 20;
+  so.search_seconds = a.search_seconds;
+  // SIGINT and SIGTERM set a flag (libraries may have started threads of their own before main,
+  // so the signals cannot be blocked everywhere); a thread of ours watches it and stops the server.
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  Server server(so);
+  if (auto st = server.bind(); !st) return st.error();
+  std::cerr << "erg: serving on http://" << (a.host.find(':') != std::string::npos ? "[" : "")
+            << a.host << (a.host.find(':') != std::string::npos ? "]" : "") << ":" << server.port()
+            << "/ (Ctrl-C stops)" << std::endl;
+  std::atomic<bool> done{false};
+  std::thread waiter([&] {
+    while (!done) {
+      if (g_stop_requested.load()) {
+        server.stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  auto st = server.run();
+  done = true;
+  waiter.join();
+  if (!st) return st.error();
+  std::cerr << "erg: stopped (" << server.cache_searches() << " layer searches, "
+            << server.cache_hits() << " answered from the cache)" << std::endl;
+  return std::string();
+}
+
 struct Command {
   const char* path;
   const char* help;
@@ -1013,6 +1084,8 @@ struct Command {
 const Command kCommands[] = {
     {"estimate", "Estimate a network's energy on an architecture, layer by layer", setup_estimate,
      run_estimate},
+    {"serve", "Serve the estimation page and its JSON API over HTTP (docs/api.md)", setup_serve,
+     run_serve},
     {"simulate",
      "Energy of an ONNX model from real images: exact skipped MACs and compressed bits, beside "
      "the analytical estimate",
@@ -1148,6 +1221,7 @@ int run(int argc, char** argv) {
       "  erg zoo export alexnet --format tool -o alexnet.txt\n"
       "  erg prune --out pruned --quick   (Fashion-MNIST pruning; 'erg prune --help')\n"
       "  erg simulate model.onnx --input images/ --arch eyeriss\n"
+      "  erg serve   (then open http://127.0.0.1:8080/)\n"
       "Run 'erg COMMAND --help' for a command's flags.");
 
   if (argc >= 2 && std::string(argv[1]) == "prune") return exec_prune(argc, argv);

@@ -429,7 +429,29 @@ class Importer {
         if (find_attr(n, name) != nullptr && attr_int(n, name, 1) < 1)
           fail(fmt::format("{}: attribute '{}' must be positive, got {}", node_label(n, i), name,
                            attr_int(n, name, 1)));
+      // Nor at ranks: libonnx 1.12's Gemm (opset 6) inference reads both dims of A and B without
+      // checking there are two (a scalar A was a crash found by fuzz_onnx).
+      if (n.op_type() == "Gemm")
+        for (int k = 0; k < std::min(2, n.input_size()); ++k)
+          if (auto rank = declared_rank(n.input(k)); rank && *rank != 2)
+            fail(fmt::format("{}: Gemm's input {} '{}' has rank {}, it needs 2", node_label(n, i),
+                             k == 0 ? "A" : "B", n.input(k), *rank));
     }
+  }
+
+  // The rank a graph input, an initializer or a value_info entry declares for a value.
+  std::optional<int> declared_rank(const std::string& name) const {
+    const GraphProto& g = model_.graph();
+    for (const auto& t : g.initializer())
+      if (t.name() == name) return t.dims_size();
+    auto from = [&](const auto& list) -> std::optional<int> {
+      for (const auto& v : list)
+        if (v.name() == name && v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+          return v.type().tensor_type().shape().dim_size();
+      return std::nullopt;
+    };
+    if (auto r = from(g.input())) return r;
+    return from(g.value_info());
   }
 
   // Graph inputs (that are not initializers) with named or unset dimensions get `symbolic_dim`.

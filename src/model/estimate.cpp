@@ -44,7 +44,7 @@ Result<Found> map_one(const Layer& layer, const Arch& arch, const EstimateOption
       mo.progress = [&](double fraction) { opt.progress(index, count, layer, fraction); };
       opt.progress(index, count, layer, 0.0);
     }
-    auto r = map_layer(layer, arch, mo);
+    auto r = opt.mapper ? opt.mapper(layer, arch, mo) : map_layer(layer, arch, mo);
     if (r.ok()) return Found{r->mapping, r->stats, false, r->dataflow};
     if (!cancelled(opt)) {
       Error e = r.error();

@@ -500,6 +500,15 @@ TEST(OnnxImport, ZeroStridesAndGroupsAreRefusedBeforeShapeInference) {
       << import_error(g);
 }
 
+// Found by fuzz_onnx in CI: an opset-6 Gemm whose A is a scalar crashed libonnx's shape
+// inference (it reads two dims without checking the rank). Declared ranks are checked first.
+TEST(OnnxImport, GemmInputsOfTheWrongRankAreRefusedBeforeShapeInference) {
+  auto r = import_onnx_file(kOnnxDir + "fuzz_gemm_scalar.onnx");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("has rank 0, it needs 2"), std::string::npos)
+      << r.error().message;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Per-layer overrides (erg/layer_overrides.h), used with imported models.
 

@@ -1,0 +1,68 @@
+// erg/api.h — the HTTP API of `erg serve` as plain functions: a request in, a status and a JSON
+// body out (docs/api.md). The server (erg/server.h) only routes; these functions can be tested and
+// reused without a socket.
+//
+//   GET  /api/zoo        the zoo networks: [{name, description, layers}]
+//   GET  /api/archs      the architecture presets: [{name, description, levels, pes}]
+//   POST /api/estimate   {"network": zoo name | "layers": [erg network JSON layers], "name",
+//                         "arch": preset name or arch YAML text, "batch", "dataflow",
+//                         "objective", "wbits", "abits", "act_density", "weight_density"}
+//                        → `erg estimate --format json`'s JSON
+//   POST /api/import     an ONNX model or the online tool's configuration text → erg network JSON
+//                        plus "not_modelled" and "warnings"
+// Errors: {"error": message} with 400 (not JSON, wrong types), 413 (too large), 422 (valid JSON
+// that does not describe something erg can estimate: unknown names, impossible shapes, ...).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "erg/arch.h"
+#include "erg/error.h"
+#include "erg/estimate.h"
+#include "erg/mapper.h"
+
+namespace erg {
+
+struct ApiResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+ApiResponse api_error(int status, const std::string& message);
+
+// Mapped layers shared by concurrent requests: the same layer (shape, bitwidths, densities), arch
+// and dataflow and objective are searched once; requests that arrive during the search wait for
+// it. Interrupted searches (time limit) are not kept.
+class MappingCache {
+ public:
+  Result<MapperResult> map(const Layer& layer, const std::string& arch_key, const Arch& arch,
+                           const MapperOptions& options);
+  std::uint64_t hits() const { return hits_; }
+  std::uint64_t searches() const { return searches_; }
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_future<Result<MapperResult>>> done_;
+  std::atomic<std::uint64_t> hits_{0}, searches_{0};
+};
+
+struct ApiContext {
+  MappingCache cache;
+  double search_seconds = 30;                        // per request; then the best mapping so far
+  std::uint64_t max_body = std::uint64_t{64} << 20;  // bytes
+};
+
+ApiResponse api_zoo();
+ApiResponse api_archs();
+ApiResponse api_estimate(const std::string& body, ApiContext& context);
+ApiResponse api_import(const std::string& body, ApiContext& context);
+
+}  // namespace erg
