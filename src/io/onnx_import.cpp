@@ -11,8 +11,14 @@
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -479,15 +485,104 @@ class Importer {
     }
   }
 
-  void infer_shapes() {
+  void infer_in_process(std::string& warning) {
     try {
       onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0,
                                        /*data_prop=*/true);
       onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
     } catch (const std::exception& e) {
+      warning = e.what();
+      if (warning.empty()) warning = "unknown error";
+    }
+  }
+
+  // libonnx 1.12's shape inference crashes on some malformed models (divisions by zero, missing
+  // rank checks: fuzz_onnx found several). It runs in a child process, which sends back the
+  // inferred value_info and outputs: a crash there is an error naming the model, never erg's
+  // crash (nor, under `erg serve`, the server's).
+  void infer_shapes() {
+    onnx::OpSchemaRegistry::Instance();  // initialised here, not in the child
+    std::string warning;
+    int fds[2];
+    if (pipe(fds) != 0) {
+      infer_in_process(warning);
+    } else {
+      const pid_t pid = fork();
+      if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        infer_in_process(warning);
+      } else if (pid == 0) {
+        close(fds[0]);
+        // A crash here ends the child quietly (no sanitizer or fuzzer handlers in the copy).
+        for (int sig : {SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT}) signal(sig, SIG_DFL);
+        std::string w;
+        infer_in_process(w);
+        GraphProto back;
+        *back.mutable_value_info() = model_.graph().value_info();
+        *back.mutable_output() = model_.graph().output();
+        back.set_doc_string(w);
+        std::string bytes;
+        back.SerializeToString(&bytes);
+        const char* p = bytes.data();
+        std::size_t left = bytes.size();
+        while (left > 0) {
+          const ssize_t n = write(fds[1], p, left);
+          if (n <= 0) _exit(2);
+          p += n;
+          left -= static_cast<std::size_t>(n);
+        }
+        _exit(0);
+      } else {
+        close(fds[1]);
+        std::string bytes;
+        char buf[1 << 16];
+        bool timed_out = false;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+        while (true) {
+          pollfd pf{fds[0], POLLIN, 0};
+          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                deadline - std::chrono::steady_clock::now())
+                                .count();
+          if (left <= 0) {
+            timed_out = true;
+            break;
+          }
+          const int ready = poll(&pf, 1, static_cast<int>(left));
+          if (ready < 0 && errno == EINTR) continue;
+          if (ready <= 0) {
+            timed_out = ready == 0;
+            break;
+          }
+          const ssize_t n = read(fds[0], buf, sizeof buf);
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) break;
+          bytes.append(buf, static_cast<std::size_t>(n));
+        }
+        close(fds[0]);
+        if (timed_out) kill(pid, SIGKILL);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (timed_out) fail("ONNX's shape inference did not finish within 120 s on this model");
+        if (WIFSIGNALED(status))
+          fail(
+              fmt::format("ONNX's shape inference crashed on this model (signal {}): it is "
+                          "malformed in a way ONNX's checker does not catch",
+                          WTERMSIG(status)));
+        GraphProto back;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !back.ParseFromString(bytes))
+          fail("ONNX's shape inference failed on this model");
+        GraphProto& g = *model_.mutable_graph();
+        g.mutable_value_info()->Swap(back.mutable_value_info());
+        g.mutable_output()->Swap(back.mutable_output());
+        warning = back.doc_string();
+      }
+    }
+    if (!warning.empty()) {
       // Shape inference is a help, not a requirement: layers whose shapes stay unknown are errors
       // naming their node below.
-      if (!inference_failed_) warn(fmt::format("ONNX shape inference stopped early: {}", e.what()));
+      if (!inference_failed_) warn(fmt::format("ONNX shape inference stopped early: {}", warning));
       inference_failed_ = true;
     }
     shapes_.clear();
