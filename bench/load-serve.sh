@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Load test of `erg serve` (issue 7; docs/api.md) with Debian's wrk: AlexNet estimate requests on
+# eyeriss from 8 connections on this machine's cores, after one cold request that fills the
+# mapping cache. Target: at least 200 requests/s with p99 under 100 ms, and no errors.
+#
+#   bench/load-serve.sh [SECONDS]     # default 20; after scripts/setup
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+INSTALL_PACKAGES_WHO=load scripts/install-packages wrk curl
+port=$((20000 + RANDOM % 20000))
+build/erg serve --port "$port" 2>/tmp/erg-load-serve.log &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:$port/api/archs" >/dev/null && break
+  sleep 0.1
+done
+body='{"network": "alexnet", "arch": "eyeriss"}'
+cold=$(curl -s -o /dev/null -w '%{time_total}' -X POST -d "$body" "http://127.0.0.1:$port/api/estimate")
+echo "load: cold AlexNet request (every layer searched): ${cold} s"
+lua=$(mktemp --suffix=.lua)
+cat >"$lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  io.write(string.format("load: %d requests, %.1f requests/s, p50 %.1f ms, p99 %.1f ms, " ..
+    "errors: %d connect, %d read, %d write, %d status, %d timeout\\n",
+    summary.requests, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
+    summary.errors.timeout))
+end
+LUA
+wrk -t2 -c8 -d"${seconds}s" --latency -s "$lua" "http://127.0.0.1:$port/api/estimate" |
+  grep -E "^load:|Requests/sec|Non-2xx"
+rm -f "$lua"
