@@ -18,9 +18,12 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "erg/arch.h"
 #include "erg/error.h"
@@ -54,8 +57,26 @@ class MappingCache {
   std::atomic<std::uint64_t> hits_{0}, searches_{0};
 };
 
+// Whole estimate responses by canonical request (a warm request is a lookup), bounded, least
+// recently used first out. Only complete (not time-limited) estimates are kept.
+class ResponseCache {
+ public:
+  explicit ResponseCache(std::size_t max_bytes = std::size_t{64} << 20) : max_bytes_(max_bytes) {}
+  std::optional<std::string> get(const std::string& key);
+  void put(const std::string& key, const std::string& value);
+  std::uint64_t hits() const { return hits_; }
+
+ private:
+  std::mutex mu_;
+  std::size_t max_bytes_, bytes_ = 0;
+  std::list<std::pair<std::string, std::string>> lru_;  // most recent first
+  std::unordered_map<std::string, std::list<std::pair<std::string, std::string>>::iterator> index_;
+  std::atomic<std::uint64_t> hits_{0};
+};
+
 struct ApiContext {
   MappingCache cache;
+  ResponseCache responses;
   double search_seconds = 30;                        // per request; then the best mapping so far
   std::uint64_t max_body = std::uint64_t{64} << 20;  // bytes
 };

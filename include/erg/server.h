@@ -16,7 +16,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (see Server::port)
   std::uint64_t max_body = std::uint64_t{64} << 20;
-  unsigned threads = 0;  // worker threads; 0: one per core, at least 2
+  unsigned threads = 0;  // worker threads; 0: 4 per core, at least 16 (one per open connection)
   double search_seconds = 30;
 };
 

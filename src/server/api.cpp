@@ -46,6 +46,31 @@ const std::vector<std::string> kEstimateFields = {
     "network",   "layers", "name",  "arch",        "batch",         "dataflow",
     "objective", "wbits",  "abits", "act_density", "weight_density"};
 
+// The presets and zoo networks, built once (the presets are YAML: parsing them per request would
+// cost more than a warm estimate).
+const Arch* preset(const std::string& name) {
+  static const std::map<std::string, Arch> presets = [] {
+    std::map<std::string, Arch> m;
+    for (const auto& n : arch_preset_names())
+      if (auto a = load_arch(n)) m.emplace(n, std::move(a).value());
+    return m;
+  }();
+  auto it = presets.find(name);
+  return it == presets.end() ? nullptr : &it->second;
+}
+
+Result<Network> zoo(const std::string& name) {
+  static const std::map<std::string, Network> nets = [] {
+    std::map<std::string, Network> m;
+    for (const auto& e : zoo_entries())
+      if (auto n = zoo_network(e.name)) m.emplace(e.name, std::move(n).value());
+    return m;
+  }();
+  auto it = nets.find(name);
+  if (it != nets.end()) return it->second;
+  return zoo_network(name);  // other spellings, or the error with its hint
+}
+
 }  // namespace
 
 Result<MapperResult> MappingCache::map(const Layer& layer, const std::string& arch_key,
@@ -78,6 +103,31 @@ Result<MapperResult> MappingCache::map(const Layer& layer, const std::string& ar
     done_.erase(key);
   }
   return r;
+}
+
+std::optional<std::string> ResponseCache::get(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return std::nullopt;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  ++hits_;
+  return it->second->second;
+}
+
+void ResponseCache::put(const std::string& key, const std::string& value) {
+  const std::size_t size = key.size() + value.size();
+  if (size > max_bytes_ / 4) return;
+  std::lock_guard lock(mu_);
+  if (index_.count(key) != 0) return;
+  lru_.emplace_front(key, value);
+  index_[key] = lru_.begin();
+  bytes_ += size;
+  while (bytes_ > max_bytes_ && !lru_.empty()) {
+    const auto& [k, v] = lru_.back();
+    bytes_ -= k.size() + v.size();
+    index_.erase(k);
+    lru_.pop_back();
+  }
 }
 
 std::size_t MappingCache::size() const {
@@ -159,6 +209,10 @@ ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
     return std::nullopt;
   };
 
+  // A request seen before (same fields and values) gets the same answer.
+  const std::string key = req.dump();
+  if (auto hit = ctx.responses.get(key)) return {200, std::move(*hit)};
+
   // The network.
   Network net;
   if (req.contains("network") && req.contains("layers"))
@@ -166,7 +220,7 @@ ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
   if (req.contains("network")) {
     std::string name;
     if (auto b = string_field("network", name)) return api_error(b->status, b->message);
-    auto n = zoo_network(name);
+    auto n = zoo(name);
     if (!n) return api_error(422, n.error().message);
     net = std::move(n).value();
   } else if (req.contains("layers")) {
@@ -186,8 +240,8 @@ ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
   if (auto b = string_field("arch", arch_text)) return api_error(b->status, b->message);
   Arch arch;
   const auto& presets = arch_preset_names();
-  if (std::find(presets.begin(), presets.end(), arch_text) != presets.end()) {
-    arch = load_arch(arch_text).value();
+  if (const Arch* p = preset(arch_text)) {
+    arch = *p;
     arch_key = "preset:" + arch_text;
   } else if (arch_text.find('\n') != std::string::npos ||
              arch_text.find(':') != std::string::npos) {
@@ -245,7 +299,9 @@ ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
   cv.notify_all();
   watchdog.join();
   if (!est) return api_error(422, est.error().to_string());
-  return {200, estimate_json(*est)};
+  std::string out = estimate_json(*est);
+  if (!est->interrupted) ctx.responses.put(key, out);
+  return {200, std::move(out)};
 }
 
 ApiResponse api_import(const std::string& body, ApiContext& ctx) {

@@ -24,10 +24,18 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
   m.options = options;
   m.context.max_body = options.max_body;
   m.context.search_seconds = options.search_seconds;
-  const unsigned threads =
-      options.threads > 0 ? options.threads : std::max(2u, std::thread::hardware_concurrency());
+  // A worker serves one connection for as long as it is kept alive, so the pool is larger than
+  // the cores: idle keep-alive connections must not make others wait. Heavy work (a search) uses
+  // the mapper's own threads.
+  const unsigned threads = options.threads > 0
+                               ? options.threads
+                               : std::max(16u, 4 * std::thread::hardware_concurrency());
   m.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   m.http.set_payload_max_length(static_cast<std::size_t>(options.max_body));
+  // Small JSON answers: without TCP_NODELAY a response written in two parts waits for the
+  // client's delayed ACK (~40 ms a request); keep connections for many requests.
+  m.http.set_tcp_nodelay(true);
+  m.http.set_keep_alive_max_count(100);
   m.http.set_read_timeout(30, 0);
   m.http.set_write_timeout(30, 0);
   auto send = [](httplib::Response& res, const ApiResponse& r) {

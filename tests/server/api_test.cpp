@@ -119,11 +119,20 @@ TEST(Api, ConcurrentIdenticalRequestsSearchEachLayerOnce) {
     threads.emplace_back([&, i] { status[i] = api_estimate(body, ctx).status; });
   for (auto& t : threads) t.join();
   for (int s : status) EXPECT_EQ(s, 200);
-  // AlexNet has 8 distinct layers: 8 searches in all, every other lookup a hit.
+  // AlexNet has 8 distinct layers: 8 searches in all; every other request either found each
+  // layer in the mapping cache or (if it came after the first had finished) its whole answer in
+  // the response cache.
   EXPECT_EQ(ctx.cache.searches(), 8u);
-  EXPECT_EQ(ctx.cache.hits(), 3u * 8u);
-  EXPECT_EQ(api_estimate(body, ctx).status, 200);
+  EXPECT_EQ(ctx.cache.hits() + 8 * ctx.responses.hits(), 3u * 8u);
+  const auto before = ctx.responses.hits();
+  const ApiResponse again = api_estimate(body, ctx);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(ctx.responses.hits(), before + 1);
   EXPECT_EQ(ctx.cache.searches(), 8u);
+  // A different request (batch) maps again, layer by layer.
+  EXPECT_EQ(api_estimate(R"({"network": "alexnet", "arch": "eyeriss", "batch": 2})", ctx).status,
+            200);
+  EXPECT_EQ(ctx.cache.searches(), 16u);
 }
 
 TEST(Api, ImportTakesToolTextAndOnnxAndRefusesGarbage) {
