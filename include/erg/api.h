@@ -8,6 +8,7 @@
 //                         "arch": preset name or arch YAML text, "batch", "dataflow",
 //                         "objective", "wbits", "abits", "act_density", "weight_density"}
 //                        → `erg estimate --format json`'s JSON
+//   POST /api/estimate.svg  the same request → `erg estimate --plot`'s SVG chart
 //   POST /api/import     an ONNX model or the online tool's configuration text → erg network JSON
 //                        plus "not_modelled" and "warnings"
 // Errors: {"error": message} with 400 (not JSON, wrong types), 413 (too large), 422 (valid JSON
@@ -84,6 +85,8 @@ struct ApiContext {
 ApiResponse api_zoo();
 ApiResponse api_archs();
 ApiResponse api_estimate(const std::string& body, ApiContext& context);
+// The same request; the answer is `erg estimate --plot`'s SVG chart (image/svg+xml).
+ApiResponse api_estimate_svg(const std::string& body, ApiContext& context);
 ApiResponse api_import(const std::string& body, ApiContext& context);
 
 }  // namespace erg

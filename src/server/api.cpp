@@ -11,6 +11,7 @@
 #include "erg/dataflow.h"
 #include "erg/io.h"
 #include "erg/onnx_import.h"
+#include "erg/plot.h"
 #include "erg/report.h"
 #include "erg/text.h"
 #include "erg/tool_format.h"
@@ -169,7 +170,10 @@ ApiResponse api_archs() {
   return {200, out.dump(2) + "\n"};
 }
 
-ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
+namespace {
+
+// Both estimate routes: the CLI's JSON, or the CLI's --plot chart.
+ApiResponse estimate_response(const std::string& body, ApiContext& ctx, bool svg) {
   if (body.size() > ctx.max_body)
     return api_error(413, fmt::format("the request is {} bytes, more than the limit of {}",
                                       body.size(), ctx.max_body));
@@ -210,8 +214,9 @@ ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
   };
 
   // A request seen before (same fields and values) gets the same answer.
-  const std::string key = req.dump();
-  if (auto hit = ctx.responses.get(key)) return {200, std::move(*hit)};
+  const std::string key = (svg ? "svg:" : "json:") + req.dump();
+  const char* type = svg ? "image/svg+xml" : "application/json";
+  if (auto hit = ctx.responses.get(key)) return {200, std::move(*hit), type};
 
   // The network.
   Network net;
@@ -299,9 +304,19 @@ ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
   cv.notify_all();
   watchdog.join();
   if (!est) return api_error(422, est.error().to_string());
-  std::string out = estimate_json(*est);
+  std::string out = svg ? estimate_svg(*est) : estimate_json(*est);
   if (!est->interrupted) ctx.responses.put(key, out);
-  return {200, std::move(out)};
+  return {200, std::move(out), type};
+}
+
+}  // namespace
+
+ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
+  return estimate_response(body, ctx, false);
+}
+
+ApiResponse api_estimate_svg(const std::string& body, ApiContext& ctx) {
+  return estimate_response(body, ctx, true);
 }
 
 ApiResponse api_import(const std::string& body, ApiContext& ctx) {

@@ -38,6 +38,7 @@ std::string_view page_html() {
 </form>
 <div id="error" role="alert"></div>
 <div id="totals" aria-live="polite"></div>
+<figure id="chart" hidden></figure>
 <table id="layers" hidden>
   <thead><tr><th>layer</th><th>MACs</th><th>energy</th><th>compute</th><th>weights</th>
   <th>ifmap</th><th>ofmap</th><th>mapping</th></tr></thead>
@@ -67,10 +68,18 @@ $('form').addEventListener('submit', async (ev) => {
   $('error').textContent = '';
   $('totals').textContent = 'estimating…';
   try {
+    const request = JSON.stringify({network: $('network').value, arch: $('arch').value,
+                                    dataflow: $('dataflow').value,
+                                    batch: Number($('batch').value)});
     const est = await getJson('/api/estimate', {
-      method: 'POST', headers: {'Content-Type': 'application/json'},
-      body: JSON.stringify({network: $('network').value, arch: $('arch').value,
-                            dataflow: $('dataflow').value, batch: Number($('batch').value)})});
+      method: 'POST', headers: {'Content-Type': 'application/json'}, body: request});
+    // The chart `erg estimate --plot` draws, for the same request (answered from the cache).
+    const svg = await fetch('/api/estimate.svg', {
+      method: 'POST', headers: {'Content-Type': 'application/json'}, body: request});
+    if (svg.ok) {
+      $('chart').innerHTML = await svg.text();
+      $('chart').hidden = false;
+    }
     const t = est.total;
     $('totals').textContent = `total ${human(t.energy.total)} ${est.unit} energy: computation ` +
       `${human(t.energy.compute)}, weights ${human(t.energy.weights)}, ifmap ` +

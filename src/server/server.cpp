@@ -52,6 +52,10 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
   m.http.Post("/api/estimate", [this, send](const httplib::Request& req, httplib::Response& res) {
     send(res, api_estimate(req.body, impl_->context));
   });
+  m.http.Post("/api/estimate.svg",
+              [this, send](const httplib::Request& req, httplib::Response& res) {
+                send(res, api_estimate_svg(req.body, impl_->context));
+              });
   m.http.Post("/api/import", [this, send](const httplib::Request& req, httplib::Response& res) {
     send(res, api_import(req.body, impl_->context));
   });

@@ -47,6 +47,11 @@ TEST_F(ServerTest, ServesThePageAndTheApi) {
   ASSERT_TRUE(est);
   EXPECT_EQ(est->status, 200) << est->body;
   EXPECT_EQ(nlohmann::json::parse(est->body)["network"], "lenet5");
+  auto svg = client_->Post("/api/estimate.svg", R"({"network": "lenet5"})", "application/json");
+  ASSERT_TRUE(svg);
+  EXPECT_EQ(svg->status, 200);
+  EXPECT_EQ(svg->get_header_value("Content-Type"), "image/svg+xml");
+  EXPECT_NE(svg->body.find("<svg"), std::string::npos) << svg->body.substr(0, 80);
 }
 
 TEST_F(ServerTest, BadInputIsAJsonErrorNeverA500) {
