@@ -283,31 +283,6 @@ void for_each_value(const Stretches& s, Fn&& fn) {
     for (std::int64_t v = lo; v < hi; ++v) fn(v);
 }
 
-// Calls fn(element, inside_other) for every element of `t` in storage order (other null: never
-// inside).
-template <class Fn>
-void for_each_element(const Tile& t, const std::array<std::int64_t, kCoords>& extent,
-                      const Tile* other, Fn&& fn) {
-  if (t.empty()) return;
-  for_each_value(t.c[0], [&](std::int64_t i0) {
-    const bool o0 = other && contains(other->c[0], i0);
-    for_each_value(t.c[1], [&](std::int64_t i1) {
-      const bool o1 = o0 && contains(other->c[1], i1);
-      const std::int64_t b1 = i0 * extent[1] + i1;
-      for_each_value(t.c[2], [&](std::int64_t i2) {
-        const bool o2 = o1 && contains(other->c[2], i2);
-        const std::int64_t b2 = b1 * extent[2] + i2;
-        for_each_value(t.c[3], [&](std::int64_t i3) {
-          const bool o3 = o2 && contains(other->c[3], i3);
-          const std::int64_t b3 = (b2 * extent[3] + i3) * extent[4];
-          for_each_value(t.c[4],
-                         [&](std::int64_t i4) { fn(b3 + i4, o3 && contains(other->c[4], i4)); });
-        });
-      });
-    });
-  });
-}
-
 // Calls fn(begin, end, inside_other) for the elements of `t` in storage order, as maximal ranges
 // of consecutive element indices with the same inside_other (whether they also lie in `other`;
 // null: never).
@@ -362,6 +337,16 @@ void for_each_range(const Tile& t, const std::array<std::int64_t, kCoords>& exte
     });
   });
   if (rb >= 0) fn(rb, re, rin);
+}
+
+// Calls fn(element, inside_other) for every element of `t` in storage order (other null: never
+// inside): for_each_range, element by element.
+template <class Fn>
+void for_each_element(const Tile& t, const std::array<std::int64_t, kCoords>& extent,
+                      const Tile* other, Fn&& fn) {
+  for_each_range(t, extent, other, [&](std::int64_t b, std::int64_t e, bool inside) {
+    for (std::int64_t x = b; x < e; ++x) fn(x, inside);
+  });
 }
 
 // Streams the elements of one transfer (in storage order) into AccessBits: events and non-zeros

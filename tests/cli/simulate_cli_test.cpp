@@ -125,3 +125,28 @@ TEST_F(SimulateCli, BadInputExitsTwoNamingIt) {
 
 }  // namespace
 }  // namespace erg
+
+namespace erg {
+namespace {
+
+// erg serve's own flags are checked before it binds: exit 2 with the flag named.
+TEST(ServeCli, BadFlagsExitTwoNamingThem) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"serve", "--max-body-mb", "0"}, "--max-body-mb"},
+      {{"serve", "--search-seconds", "-1"}, "--search-seconds"},
+      {{"serve", "--port", "70000"}, "--port"},
+      {{"serve", "--host", "not-an-address.invalid", "--port", "0"}, "cannot listen"},
+  };
+  for (const auto& c : cases) {
+    const auto r = testing::run_erg(c.args);
+    EXPECT_EQ(r.status, 2) << c.says << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace erg
