@@ -3,14 +3,18 @@
 // reused without a socket.
 //
 //   GET  /api/zoo        the zoo networks: [{name, description, layers}]
-//   GET  /api/archs      the architecture presets: [{name, description, levels, pes}]
+//   GET  /api/zoo/NAME   one zoo network as erg network JSON (its layers, to edit and send back)
+//   GET  /api/archs      the architecture presets: [{name, levels, pes, yaml}]
 //   POST /api/estimate   {"network": zoo name | "layers": [erg network JSON layers], "name",
 //                         "arch": preset name or arch YAML text, "batch", "dataflow",
 //                         "objective", "wbits", "abits", "act_density", "weight_density"}
 //                        → `erg estimate --format json`'s JSON
 //   POST /api/estimate.svg  the same request → `erg estimate --plot`'s SVG chart
-//   POST /api/import     an ONNX model or the online tool's configuration text → erg network JSON
-//                        plus "not_modelled" and "warnings"
+//   POST /api/estimate.csv  the same request → `erg estimate --format csv`'s CSV
+//   POST /api/import[?filename=F]  an ONNX model or a network file's text (the online tool's
+//                        configuration, erg YAML/JSON, SCALE-Sim CSV; F's extension picks the
+//                        reader, else the content) → erg network JSON plus "format",
+//                        "not_modelled" and "warnings"
 // Errors: {"error": message} with 400 (not JSON, wrong types), 413 (too large), 422 (valid JSON
 // that does not describe something erg can estimate: unknown names, impossible shapes, ...).
 #pragma once
@@ -83,10 +87,16 @@ struct ApiContext {
 };
 
 ApiResponse api_zoo();
+ApiResponse api_zoo_network(const std::string& name);
 ApiResponse api_archs();
 ApiResponse api_estimate(const std::string& body, ApiContext& context);
 // The same request; the answer is `erg estimate --plot`'s SVG chart (image/svg+xml).
 ApiResponse api_estimate_svg(const std::string& body, ApiContext& context);
-ApiResponse api_import(const std::string& body, ApiContext& context);
+// The same request; the answer is `erg estimate --format csv`'s CSV (text/csv).
+ApiResponse api_estimate_csv(const std::string& body, ApiContext& context);
+// `filename` (may be empty) is the uploaded file's name: its extension picks the reader and
+// errors name it.
+ApiResponse api_import(const std::string& body, ApiContext& context,
+                       const std::string& filename = "");
 
 }  // namespace erg

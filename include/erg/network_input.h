@@ -20,6 +20,12 @@ namespace erg {
 
 Result<Network> load_network_input(const std::string& path);
 
+// The same choice for a file's text already in memory (an upload): `name` is the file's name,
+// whose extension picks the reader (else the text is sniffed) and which errors name. `format`, if
+// given, receives the reader's format: "erg", "scalesim" or "tool".
+Result<Network> parse_network_input(const std::string& text, const std::string& name,
+                                    std::string* format = nullptr);
+
 // The extensions load_network_input knows, with their dots (".yaml", ...).
 const std::vector<std::string>& network_input_extensions();
 

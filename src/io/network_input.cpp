@@ -53,9 +53,41 @@ const std::vector<std::string>& network_input_extensions() {
   return exts;
 }
 
+namespace {
+
+Error unknown_format(const std::string& name) {
+  std::string list;
+  for (const auto& e : network_input_extensions()) list += (list.empty() ? "" : ", ") + e;
+  Error e = make_error(
+      "cannot tell the format of this network file from its extension or its first line; "
+      "accepted extensions: " +
+      list + " (erg YAML/JSON, SCALE-Sim CSV, the online tool's per-layer text; docs/formats.md)");
+  e.file = name;
+  return e;
+}
+
+Result<Network> parse_by_content(const std::string& text, const std::string& name) {
+  switch (sniff(text)) {
+    case Format::Yaml:
+      return parse_network_yaml(text, name);
+    case Format::ScaleSim:
+      return parse_scalesim_csv(text, name);
+    case Format::Tool:
+      return parse_tool_config(text, name);
+    case Format::Unknown:
+      break;
+  }
+  return unknown_format(name);
+}
+
+std::string extension_of(const std::string& name) {
+  return ascii_lower(std::filesystem::path(name).extension().string());
+}
+
+}  // namespace
+
 Result<Network> load_network_input(const std::string& path) {
-  const std::string ext = ascii_lower(std::filesystem::path(path).extension().string());
-  switch (format_of_extension(ext)) {
+  switch (format_of_extension(extension_of(path))) {
     case Format::Yaml:
       return load_network_file(path);
     case Format::ScaleSim:
@@ -67,24 +99,26 @@ Result<Network> load_network_input(const std::string& path) {
   }
   auto text = read_text_file(path);
   if (!text) return text.error();
-  switch (sniff(*text)) {
+  return parse_by_content(*text, path);
+}
+
+Result<Network> parse_network_input(const std::string& text, const std::string& name,
+                                    std::string* format) {
+  Format f = format_of_extension(extension_of(name));
+  if (f == Format::Unknown) f = sniff(text);
+  static constexpr const char* kNames[] = {"erg", "scalesim", "tool", ""};
+  if (format) *format = kNames[static_cast<int>(f)];
+  switch (f) {
     case Format::Yaml:
-      return parse_network_yaml(*text, path);
+      return parse_network_yaml(text, name);
     case Format::ScaleSim:
-      return parse_scalesim_csv(*text, path);
+      return parse_scalesim_csv(text, name);
     case Format::Tool:
-      return parse_tool_config(*text, path);
+      return parse_tool_config(text, name);
     case Format::Unknown:
       break;
   }
-  std::string list;
-  for (const auto& e : network_input_extensions()) list += (list.empty() ? "" : ", ") + e;
-  Error e = make_error(
-      "cannot tell the format of this network file from its extension or its first line; "
-      "accepted extensions: " +
-      list + " (erg YAML/JSON, SCALE-Sim CSV, the online tool's per-layer text; docs/formats.md)");
-  e.file = path;
-  return e;
+  return unknown_format(name);
 }
 
 }  // namespace erg

@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "erg/dataflow.h"
 #include "erg/io.h"
+#include "erg/network_input.h"
 #include "erg/onnx_import.h"
 #include "erg/plot.h"
 #include "erg/report.h"
@@ -155,6 +157,12 @@ ApiResponse api_zoo() {
   return {200, out.dump(2) + "\n"};
 }
 
+ApiResponse api_zoo_network(const std::string& name) {
+  auto net = zoo(name);
+  if (!net) return api_error(404, net.error().message);
+  return {200, network_to_json(*net)};
+}
+
 ApiResponse api_archs() {
   json out = json::array();
   for (const std::string& name : arch_preset_names()) {
@@ -172,8 +180,10 @@ ApiResponse api_archs() {
 
 namespace {
 
-// Both estimate routes: the CLI's JSON, or the CLI's --plot chart.
-ApiResponse estimate_response(const std::string& body, ApiContext& ctx, bool svg) {
+enum class Answer { Json, Svg, Csv };
+
+// The estimate routes: the CLI's JSON, its --plot chart or its CSV.
+ApiResponse estimate_response(const std::string& body, ApiContext& ctx, Answer answer) {
   if (body.size() > ctx.max_body)
     return api_error(413, fmt::format("the request is {} bytes, more than the limit of {}",
                                       body.size(), ctx.max_body));
@@ -214,8 +224,11 @@ ApiResponse estimate_response(const std::string& body, ApiContext& ctx, bool svg
   };
 
   // A request seen before (same fields and values) gets the same answer.
-  const std::string key = (svg ? "svg:" : "json:") + req.dump();
-  const char* type = svg ? "image/svg+xml" : "application/json";
+  static constexpr const char* kKeys[] = {"json:", "svg:", "csv:"};
+  static constexpr const char* kTypes[] = {"application/json", "image/svg+xml",
+                                           "text/csv; charset=utf-8"};
+  const std::string key = kKeys[static_cast<int>(answer)] + req.dump();
+  const char* type = kTypes[static_cast<int>(answer)];
   if (auto hit = ctx.responses.get(key)) return {200, std::move(*hit), type};
 
   // The network.
@@ -304,7 +317,9 @@ ApiResponse estimate_response(const std::string& body, ApiContext& ctx, bool svg
   cv.notify_all();
   watchdog.join();
   if (!est) return api_error(422, est.error().to_string());
-  std::string out = svg ? estimate_svg(*est) : estimate_json(*est);
+  std::string out = answer == Answer::Svg   ? estimate_svg(*est)
+                    : answer == Answer::Csv ? estimate_csv(*est)
+                                            : estimate_json(*est);
   if (!est->interrupted) ctx.responses.put(key, out);
   return {200, std::move(out), type};
 }
@@ -312,33 +327,44 @@ ApiResponse estimate_response(const std::string& body, ApiContext& ctx, bool svg
 }  // namespace
 
 ApiResponse api_estimate(const std::string& body, ApiContext& ctx) {
-  return estimate_response(body, ctx, false);
+  return estimate_response(body, ctx, Answer::Json);
 }
 
 ApiResponse api_estimate_svg(const std::string& body, ApiContext& ctx) {
-  return estimate_response(body, ctx, true);
+  return estimate_response(body, ctx, Answer::Svg);
 }
 
-ApiResponse api_import(const std::string& body, ApiContext& ctx) {
+ApiResponse api_estimate_csv(const std::string& body, ApiContext& ctx) {
+  return estimate_response(body, ctx, Answer::Csv);
+}
+
+ApiResponse api_import(const std::string& body, ApiContext& ctx, const std::string& filename) {
   if (body.size() > ctx.max_body)
     return api_error(413, fmt::format("the upload is {} bytes, more than the limit of {}",
                                       body.size(), ctx.max_body));
   if (body.empty()) return api_error(400, "the upload is empty");
-  // The online tool's configuration is text; an ONNX model is a binary protobuf message.
-  const bool text = std::all_of(body.begin(), body.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u == '\n' || u == '\r' || u == '\t' || (u >= 0x20 && u != 0x7f);
-  });
+  // A name only for messages and its extension: never a path on this machine.
+  std::string name = filename.empty() ? "upload" : filename;
+  if (const auto slash = name.find_last_of("/\\"); slash != std::string::npos)
+    name = name.substr(slash + 1);
+  if (name.size() > 200 || name.empty()) name = "upload";
+  const std::string ext = ascii_lower(std::filesystem::path(name).extension().string());
+  // Network files are text (UTF-8 names allowed); an ONNX model is a binary protobuf message.
+  const bool text = ext != ".onnx" && std::all_of(body.begin(), body.end(), [](char c) {
+                      const auto u = static_cast<unsigned char>(c);
+                      return u == '\n' || u == '\r' || u == '\t' || (u >= 0x20 && u != 0x7f);
+                    });
   json out;
   if (text) {
-    auto net = parse_tool_config(body, "upload");
+    std::string format;
+    auto net = parse_network_input(body, name, &format);
     if (!net) return api_error(422, net.error().to_string());
     out = json::parse(network_to_json(*net));
-    out["format"] = "tool";
+    out["format"] = format;
     out["not_modelled"] = json::array();
     out["warnings"] = json::array();
   } else {
-    auto r = import_onnx(body, "upload.onnx", "");
+    auto r = import_onnx(body, name, "");
     if (!r) return api_error(422, r.error().to_string());
     out = json::parse(network_to_json(r->network));
     out["format"] = "onnx";

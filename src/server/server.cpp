@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "erg/api.h"
-#include "server/page.h"
+#include "server/assets.h"
 
 namespace erg {
 
@@ -42,11 +42,29 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
     res.status = r.status;
     res.set_content(r.body, r.content_type.c_str());
   };
-  m.http.Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(std::string(page_html()), "text/html; charset=utf-8");
-  });
+  // The page's own files, from the binary; any other path is a 404 (set_error_handler).
+  m.http.Get(R"(/|/[a-z0-9_-]+\.(html|js|css|svg))",
+             [](const httplib::Request& req, httplib::Response& res) {
+               const Asset* a = find_asset(req.path);
+               if (!a) {
+                 res.status = 404;
+                 return;
+               }
+               res.set_content(a->body.data(), a->body.size(), std::string(a->content_type));
+               // The page runs only its own scripts; it fetches only this server.
+               res.set_header("Content-Security-Policy",
+                              "default-src 'self'; img-src 'self' data: blob:; "
+                              "style-src 'self' 'unsafe-inline'; object-src 'none'; "
+                              "base-uri 'none'; frame-ancestors 'none'");
+               res.set_header("X-Content-Type-Options", "nosniff");
+               res.set_header("Cache-Control", "no-cache");
+             });
   m.http.Get("/api/zoo",
              [send](const httplib::Request&, httplib::Response& res) { send(res, api_zoo()); });
+  m.http.Get(R"(/api/zoo/([A-Za-z0-9_.-]+))",
+             [send](const httplib::Request& req, httplib::Response& res) {
+               send(res, api_zoo_network(req.matches[1]));
+             });
   m.http.Get("/api/archs",
              [send](const httplib::Request&, httplib::Response& res) { send(res, api_archs()); });
   m.http.Post("/api/estimate", [this, send](const httplib::Request& req, httplib::Response& res) {
@@ -56,8 +74,12 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
               [this, send](const httplib::Request& req, httplib::Response& res) {
                 send(res, api_estimate_svg(req.body, impl_->context));
               });
+  m.http.Post("/api/estimate.csv",
+              [this, send](const httplib::Request& req, httplib::Response& res) {
+                send(res, api_estimate_csv(req.body, impl_->context));
+              });
   m.http.Post("/api/import", [this, send](const httplib::Request& req, httplib::Response& res) {
-    send(res, api_import(req.body, impl_->context));
+    send(res, api_import(req.body, impl_->context, req.get_param_value("filename")));
   });
   // Every other status without a body (404, 405, 413 from the size limit, ...) gets a JSON one.
   m.http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
