@@ -595,6 +595,7 @@ function renderResults(est, svg, csv, request) {
 
 async function run() {
   showError('');
+  for (const row of $('layer-table').querySelectorAll('tr.bad-row')) row.classList.remove('bad-row');
   let request;
   try {
     request = readOptions();
@@ -632,6 +633,13 @@ async function run() {
     if (e.name === 'AbortError') return;
     setStatus('');
     showError(e.message);
+    // "layers[i]: ..." is about a row of the table: mark it and bring it into view.
+    const m = /^layers\[(\d+)\]/.exec(e.message);
+    const row = m && request.layers ? $('layer-table').tBodies[0].rows[Number(m[1])] : null;
+    if (row) {
+      row.classList.add('bad-row');
+      row.scrollIntoView({block: 'nearest'});
+    }
   } finally {
     clearInterval(ticker);
     if (running === controller) {

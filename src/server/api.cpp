@@ -245,9 +245,22 @@ ApiResponse estimate_response(const std::string& body, ApiContext& ctx, Answer a
     if (!req["layers"].is_array()) return api_error(400, "'layers' must be an array of layers");
     std::string name = "request";
     if (auto b = string_field("name", name)) return api_error(b->status, b->message);
-    const json doc = {{"version", 1}, {"network", name}, {"layers", req["layers"]}};
-    auto n = parse_network_yaml(doc.dump(), "request");
-    if (!n) return api_error(422, n.error().to_string());
+    if (req["layers"].size() > 100000)
+      return api_error(
+          422, fmt::format("'layers' holds {} layers; the limit is 100000", req["layers"].size()));
+    // One layer a line, so that an error's line names the layer: layers[line - 2].
+    std::string doc = "{\"version\": 1, \"network\": " + json(name).dump() + ", \"layers\": [\n";
+    for (std::size_t i = 0; i < req["layers"].size(); ++i)
+      doc += req["layers"][i].dump() + (i + 1 < req["layers"].size() ? ",\n" : "\n");
+    doc += "]}\n";
+    auto n = parse_network_yaml(doc, "request");
+    if (!n) {
+      const Error& e = n.error();
+      const int index = e.line - 2;
+      if (index >= 0 && static_cast<std::size_t>(index) < req["layers"].size())
+        return api_error(422, fmt::format("layers[{}]: {}", index, e.message));
+      return api_error(422, e.message);
+    }
     net = std::move(n).value();
   } else {
     return api_error(422, "the request needs 'network' (a zoo name) or 'layers'");

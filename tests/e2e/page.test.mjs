@@ -206,6 +206,14 @@ test('import the online tool\'s file, edit the table, run', async () => {
   assert.match(await page.textContent('#error'), /layer 3 .* stride/);
   await page.fill(`${row3} input[aria-label$=" stride"]`, '1');
   await page.press(`${row3} input[aria-label$=" stride"]`, 'Tab');
+  // A shape the server refuses: its message names the layer, and the page marks the row.
+  await page.fill(`${row3} input[aria-label$=" filter R×S"]`, '99');
+  await page.press(`${row3} input[aria-label$=" filter R×S"]`, 'Tab');
+  await page.click('#run');
+  await page.waitForSelector(`${row3}.bad-row`);
+  assert.match(await page.textContent('#error'), /^layers\[2\]: .*filter/);
+  await page.fill(`${row3} input[aria-label$=" filter R×S"]`, '10x10');
+  await page.press(`${row3} input[aria-label$=" filter R×S"]`, 'Tab');
   await page.click('#run');
   await page.waitForSelector('#chart-svg svg');
   const est = JSON.parse((await download(page, '#dl-json')).text);

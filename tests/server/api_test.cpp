@@ -6,10 +6,13 @@
 
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "erg/estimate.h"
 #include "erg/io.h"
+#include "erg/plot.h"
 #include "erg/report.h"
+#include "erg/scalesim.h"
 #include "erg/tool_format.h"
 #include "erg/zoo.h"
 
@@ -147,6 +150,94 @@ TEST(Api, ImportTakesToolTextAndOnnxAndRefusesGarbage) {
   EXPECT_EQ(o.status, 422) << o.body;
   EXPECT_EQ(api_import("", ctx).status, 400);
   EXPECT_EQ(api_import("this is not a tool file", ctx).status, 422);
+}
+
+TEST(Api, ImportReadsEveryNetworkFormatByNameOrContent) {
+  ApiContext ctx;
+  const Network lenet = zoo_network("lenet5").value();
+  // erg JSON (by extension, and sniffed), SCALE-Sim CSV: the layers come back as sent.
+  for (const auto& [name, text, format] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"net.json", network_to_json(lenet), "erg"},
+           {"", network_to_yaml(lenet), "erg"},
+           {"lenet.csv", network_to_scalesim_csv(lenet).value(), "scalesim"},
+           {"lenet.TXT", network_to_tool_config(lenet), "tool"}}) {
+    const ApiResponse r = api_import(text, ctx, name);
+    ASSERT_EQ(r.status, 200) << name << ": " << r.body;
+    const json j = json::parse(r.body);
+    EXPECT_EQ(j["format"], format) << name;
+    ASSERT_EQ(j["layers"].size(), lenet.layers.size()) << name;
+    EXPECT_EQ(j["layers"][0]["name"], lenet.layers[0].name()) << name;
+  }
+  // The extension wins over the content; errors name the upload, never a path.
+  const ApiResponse wrong = api_import(network_to_json(lenet), ctx, "net.csv");
+  EXPECT_EQ(wrong.status, 422);
+  EXPECT_NE(error_of(wrong).find("net.csv"), std::string::npos) << wrong.body;
+  const ApiResponse path = api_import("junk", ctx, "../../etc/passwd");
+  EXPECT_EQ(path.status, 422);
+  EXPECT_EQ(error_of(path).find("/etc"), std::string::npos) << path.body;
+  EXPECT_EQ(error_of(path).rfind("passwd", 0), 0u) << path.body;
+  // A binary upload named .onnx is read as ONNX, and its error says so.
+  const ApiResponse onnx = api_import(std::string("\x08\x07\x12\x00\xff", 5), ctx, "m.onnx");
+  EXPECT_EQ(onnx.status, 422);
+  EXPECT_NE(error_of(onnx).find("m.onnx"), std::string::npos) << onnx.body;
+}
+
+TEST(Api, ZooNetworkIsTheNetworkJsonAndRoundTripsThroughEstimate) {
+  ApiContext ctx;
+  const ApiResponse r = api_zoo_network("alexnet");
+  ASSERT_EQ(r.status, 200);
+  const json net = json::parse(r.body);
+  EXPECT_EQ(net["network"], "alexnet");
+  ASSERT_EQ(net["layers"].size(), 8u);
+  // Sending its layers back estimates the same network as sending its name.
+  const json by_layers = {{"layers", net["layers"]}, {"name", "alexnet"}};
+  json a = json::parse(api_estimate(by_layers.dump(), ctx).body);
+  json b = json::parse(api_estimate(R"({"network": "alexnet"})", ctx).body);
+  for (auto* j : {&a, &b})
+    for (auto& l : (*j)["layers"]) l["mapper"].erase("seconds");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(api_zoo_network("alexnt").status, 404);
+  EXPECT_NE(error_of(api_zoo_network("alexnt")).find("alexnet"), std::string::npos);
+}
+
+TEST(Api, LayerErrorsNameTheLayerByIndex) {
+  ApiContext ctx;
+  const std::string ok = R"({"name": "a", "in_channels": 3, "out_channels": 8, "in": [8, 8]})";
+  const ApiResponse r =
+      api_estimate(R"({"layers": [)" + ok +
+                       R"(, {"name": "b", "in_channels": -3, "out_channels": 8, "in": [8, 8]}]})",
+                   ctx);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(error_of(r).rfind("layers[1]: layer 'b'", 0), 0u) << r.body;
+  const ApiResponse filter = api_estimate(
+      R"({"layers": [{"name": "a", "in_channels": 3, "out_channels": 8, "in": [8, 8],
+                      "filter": [30, 3]}]})",
+      ctx);
+  EXPECT_EQ(filter.status, 422);
+  EXPECT_EQ(error_of(filter).rfind("layers[0]: ", 0), 0u) << filter.body;
+  EXPECT_NE(error_of(filter).find("filter height 30"), std::string::npos) << filter.body;
+}
+
+TEST(Api, CsvAndSvgAreTheCliOutputsForTheSameRequest) {
+  ApiContext ctx;
+  const std::string body = R"({"network": "lenet5", "batch": 3, "dataflow": "ws"})";
+  EstimateOptions eo;
+  eo.batch = 3;
+  eo.dataflow = Dataflow::WS;
+  const auto want =
+      estimate_network(zoo_network("lenet5").value(), load_arch("eyeriss").value(), eo).value();
+  const ApiResponse csv = api_estimate_csv(body, ctx);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.content_type.rfind("text/csv", 0), 0u);
+  EXPECT_EQ(csv.body, estimate_csv(want));
+  const ApiResponse svg = api_estimate_svg(body, ctx);
+  ASSERT_EQ(svg.status, 200);
+  EXPECT_EQ(svg.body, estimate_svg(want));
+  // Bad requests are JSON errors on these routes too.
+  const ApiResponse bad = api_estimate_csv(R"({"network": "nope"})", ctx);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.content_type, "application/json");
 }
 
 }  // namespace

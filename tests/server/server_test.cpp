@@ -72,6 +72,59 @@ TEST_F(ServerTest, BadInputIsAJsonErrorNeverA500) {
   EXPECT_NE(traversal->status, 200);
 }
 
+TEST_F(ServerTest, ServesOnlyItsOwnEmbeddedFiles) {
+  // The page and what it loads, with the right types and a policy that runs only its scripts.
+  for (const auto& [path, type] :
+       std::vector<std::pair<std::string, std::string>>{{"/", "text/html"},
+                                                        {"/index.html", "text/html"},
+                                                        {"/app.js", "text/javascript"},
+                                                        {"/style.css", "text/css"},
+                                                        {"/favicon.svg", "image/svg+xml"}}) {
+    auto r = client_->Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_EQ(r->get_header_value("Content-Type").rfind(type, 0), 0u) << path;
+    EXPECT_FALSE(r->body.empty()) << path;
+    EXPECT_NE(r->get_header_value("Content-Security-Policy").find("default-src 'self'"),
+              std::string::npos)
+        << path;
+  }
+  // index.html loads the script and the style sheet the server has.
+  auto page = client_->Get("/");
+  EXPECT_NE(page->body.find("src=\"/app.js\""), std::string::npos);
+  EXPECT_NE(page->body.find("href=\"/style.css\""), std::string::npos);
+  // Names that are not embedded files are 404s, whatever they look like.
+  for (const std::string path : {"/nope.js", "/CMakeLists.txt", "/web/app.js", "/%2e%2e/README.md",
+                                 "/app.js/../../etc/passwd", "/.git/config"}) {
+    auto r = client_->Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 404) << path;
+  }
+}
+
+TEST_F(ServerTest, ZooNetworkCsvAndImportRoutes) {
+  auto net = client_->Get("/api/zoo/lenet5");
+  ASSERT_TRUE(net);
+  EXPECT_EQ(net->status, 200);
+  const auto layers = nlohmann::json::parse(net->body)["layers"];
+  EXPECT_EQ(client_->Get("/api/zoo/nope")->status, 404);
+  auto csv = client_->Post("/api/estimate.csv", R"({"network": "lenet5"})", "application/json");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->status, 200);
+  EXPECT_EQ(csv->body.rfind("layer,type,macs", 0), 0u);
+  auto imported =
+      client_->Post("/api/import?filename=lenet.json", net->body, "application/octet-stream");
+  ASSERT_TRUE(imported);
+  EXPECT_EQ(imported->status, 200) << imported->body;
+  EXPECT_EQ(nlohmann::json::parse(imported->body)["layers"], layers);
+  auto bad = client_->Post("/api/import?filename=bad.onnx", std::string("\x08\xff\x00", 3),
+                           "application/octet-stream");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 422);
+  EXPECT_NE(nlohmann::json::parse(bad->body)["error"].get<std::string>().find("bad.onnx"),
+            std::string::npos);
+}
+
 TEST(Server, RefusesAPortItCannotBind) {
   ServerOptions o;
   o.port = 70000;
