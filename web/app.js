@@ -395,6 +395,15 @@ async function stateToFragment() {
 }
 
 async function stateFromFragment() {
+  try {
+    return await readFragment();
+  } catch (e) {
+    throw new Error(`this link's state could not be read (${e.message}); ` +
+                    'the form shows what could be');
+  }
+}
+
+async function readFragment() {
   const p = new URLSearchParams(location.hash.slice(1));
   if ([...p.keys()].length === 0) return false;
   if (p.has('layers')) {
@@ -498,7 +507,7 @@ function levelNames(est) {
   return Object.keys(est.total.energy_by_level);
 }
 
-function renderResults(est, svg, csv, request) {
+function renderResults(est, svg, csv, request, scroll) {
   const t = est.total;
   const e = t.energy;
   $('summary').textContent =
@@ -589,11 +598,13 @@ function renderResults(est, svg, csv, request) {
                 `${request.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`);
   if ($('results').hidden) {
     $('results').hidden = false;
-    $('results').scrollIntoView({block: 'start'});  // the first results: show them
+    if (scroll) $('results').scrollIntoView({block: 'start'});  // the first results: show them
   }
 }
 
-async function run() {
+// Runs the estimate the form describes; `scroll` brings the first results into view (a user's
+// click, not the page's own first run).
+async function run(scroll = true) {
   showError('');
   for (const row of $('layer-table').querySelectorAll('tr.bad-row')) row.classList.remove('bad-row');
   let request;
@@ -622,8 +633,10 @@ async function run() {
     const [svg, csv] = await Promise.all([
       postJson('/api/estimate.svg', body, controller.signal),
       postJson('/api/estimate.csv', body, controller.signal)]);
-    renderResults(est, svg, csv, request);
+    renderResults(est, svg, csv, request, scroll);
     history.replaceState(null, '', fragment);
+    // How many estimates this page has shown: lets a script (tests/e2e) wait for the next one.
+    $('results').dataset.estimates = String(Number($('results').dataset.estimates || 0) + 1);
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     const optimal = est.layers.every((l) => l.mapper.optimal);
     setStatus(`Done in ${seconds} s: ${est.layers.length} layers, ` +
@@ -787,7 +800,9 @@ async function init() {
   window.addEventListener('hashchange', async () => {
     if (await stateFromFragment()) run();
   });
+  // A link runs its estimate; a plain visit shows the default one (AlexNet on Eyeriss) at once.
   if (await stateFromFragment()) run();
+  else run(false);
 }
 
 document.addEventListener('DOMContentLoaded', () => {

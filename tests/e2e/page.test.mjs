@@ -76,6 +76,14 @@ async function apiEstimate(request) {
   return r.json();
 }
 
+// Does `action` (a click, a key) and waits until the page has shown the estimate it starts.
+async function estimate(page, action) {
+  const before = await page.evaluate(() => Number(document.getElementById('results').dataset.estimates || 0));
+  await action();
+  await page.waitForFunction((n) => Number(document.getElementById('results').dataset.estimates || 0) > n,
+                             before);
+}
+
 // Clicks a download link as a user would and returns the file's name and text.
 async function download(page, selector) {
   const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
@@ -104,11 +112,13 @@ after(async () => {
 test('pick AlexNet, run: the chart, the totals and the tables match the API', async () => {
   const page = await newPage();
   await page.goto(base);
-  await page.waitForSelector('#network option[value="alexnet"]', {state: 'attached'});
+  // A plain visit shows the default estimate, AlexNet on Eyeriss, without a click.
+  await page.waitForFunction(() => document.getElementById('results').dataset.estimates === '1');
+  assert.match(await page.textContent('#summary'), /^alexnet on eyeriss/);
   await page.selectOption('#network', 'alexnet');
   await page.selectOption('#arch', 'eyeriss');
-  await page.click('#run');
-  await page.waitForSelector('#results:not([hidden])');
+  await estimate(page, () => page.click('#run'));
+  assert.equal(await page.isVisible('#results'), true);
   await page.waitForSelector('#chart-svg svg');
   const expected = await apiEstimate({network: 'alexnet', arch: 'eyeriss', dataflow: 'rs',
                                       objective: 'energy'});
@@ -214,8 +224,7 @@ test('import the online tool\'s file, edit the table, run', async () => {
   assert.match(await page.textContent('#error'), /^layers\[2\]: .*filter/);
   await page.fill(`${row3} input[aria-label$=" filter R×S"]`, '10x10');
   await page.press(`${row3} input[aria-label$=" filter R×S"]`, 'Tab');
-  await page.click('#run');
-  await page.waitForSelector('#chart-svg svg');
+  await estimate(page, () => page.click('#run'));
   const est = JSON.parse((await download(page, '#dl-json')).text);
   const net = JSON.parse((await download(page, '#dl-net')).text);
   assert.equal(net.layers.length, 3);
@@ -227,14 +236,8 @@ test('import the online tool\'s file, edit the table, run', async () => {
   await page.focus('#layer-table tbody tr:nth-child(1) button');
   await page.keyboard.press('Enter');
   assert.equal(await page.$$eval('#layer-table tbody tr', (t) => t.length), 2);
-  await page.click('#run');
-  await page.waitForFunction(() => /Done/.test(document.getElementById('status').textContent) &&
-                                   document.querySelectorAll('#by-type tbody tr').length === 3)
-    .catch(async (e) => {
-      await page.screenshot({path: join(outDir, 'failed.png'), fullPage: true});
-      throw new Error(`${e.message}; status: ${await page.textContent('#status')}; error: ` +
-                      `${await page.textContent('#error')}`);
-    });
+  await estimate(page, () => page.click('#run'));
+  assert.equal(await page.$$eval('#by-type tbody tr', (t) => t.length), 3);
   const url = page.url();
   assert.match(url, /#layers=/);
   const again = await newPage();
@@ -260,8 +263,7 @@ test('keyboard only: options and Enter run the estimate; a custom architecture i
   await page.selectOption('#network', 'lenet5');
   await page.focus('#batch');
   await page.keyboard.type('4');
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#chart-svg svg');
+  await estimate(page, () => page.keyboard.press('Enter'));
   assert.match(await page.textContent('#summary'), /lenet5 on eyeriss.*batch 4/);
   // Every control can be reached with Tab and shows where the focus is.
   const focusable = await page.$$eval('#form input, #form select, #form button, #form textarea',

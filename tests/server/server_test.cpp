@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -123,6 +124,30 @@ TEST_F(ServerTest, ZooNetworkCsvAndImportRoutes) {
   EXPECT_EQ(bad->status, 422);
   EXPECT_NE(nlohmann::json::parse(bad->body)["error"].get<std::string>().find("bad.onnx"),
             std::string::npos);
+}
+
+// docs/openapi.yaml describes the routes the server has, and every one of them answers.
+TEST_F(ServerTest, EveryRouteOfTheOpenApiFileAnswers) {
+  const YAML::Node doc = YAML::LoadFile(std::string(ERG_SOURCE_DIR) + "/docs/openapi.yaml");
+  int routes = 0;
+  for (const auto& path : doc["paths"]) {
+    std::string route = path.first.as<std::string>();
+    if (const auto brace = route.find("{name}"); brace != std::string::npos)
+      route.replace(brace, 6, "lenet5");
+    for (const auto& method : path.second) {
+      const std::string m = method.first.as<std::string>();
+      httplib::Result r =
+          m == "get" ? client_->Get(route)
+          : route == "/api/import"
+              ? client_->Post(route + "?filename=n.json", client_->Get("/api/zoo/lenet5")->body,
+                              "application/octet-stream")
+              : client_->Post(route, R"({"network": "lenet5"})", "application/json");
+      ASSERT_TRUE(r) << m << " " << route;
+      EXPECT_EQ(r->status, 200) << m << " " << route << ": " << r->body.substr(0, 200);
+      ++routes;
+    }
+  }
+  EXPECT_EQ(routes, 7);
 }
 
 TEST(Server, RefusesAPortItCannotBind) {
