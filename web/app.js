@@ -129,6 +129,10 @@ function tensorSizes(l) {
   const p = outSize(inHW[0], filter[0], stride[0], dilation[0], pad[0], pad[1]);
   const q = outSize(inHW[1], filter[1], stride[1], dilation[1], pad[2], pad[3]);
   if (p < 1 || q < 1 || c % g || m % g) return null;
+  // erg's rules (src/workload/layer.cpp): one input channel per depthwise group; an FC filter
+  // covers its input.
+  if (type === 'depthwise' && g !== c) return null;
+  if (type === 'fc' && (filter[0] !== inHW[0] || filter[1] !== inHW[1])) return null;
   return {
     weights: m * (c / g) * filter[0] * filter[1],
     inputs: n * c * inHW[0] * inHW[1],
@@ -200,9 +204,18 @@ function cellInput(label, value, className, onChange) {
   return input;
 }
 
+// Marks a cell valid or not; the message shows under the table (and is the cell's description).
 function invalid(input, message) {
   input.setAttribute('aria-invalid', message ? 'true' : 'false');
   input.title = message || '';
+  if (message) {
+    $('cell-error').textContent = `${input.getAttribute('aria-label')}: ${message}`;
+    input.setAttribute('aria-describedby', 'cell-error');
+  } else {
+    input.removeAttribute('aria-describedby');
+    const bad = $('layer-table').querySelector('[aria-invalid="true"]');
+    $('cell-error').textContent = bad ? `${bad.getAttribute('aria-label')}: ${bad.title}` : '';
+  }
   return !message;
 }
 
@@ -215,6 +228,7 @@ function renderLayerRow(tbody, index) {
   const refresh = () => {
     const sizes = tensorSizes(l);
     macsCell().textContent = sizes ? human(sizes.macs) : '?';
+    macsCell().title = sizes ? '' : 'not a valid layer: check the shape, groups and type';
     if (state.sparsityMode === 'count') {
       for (const [t, , input] of countInputs) {
         if (sizes && document.activeElement !== input)
@@ -230,30 +244,57 @@ function renderLayerRow(tbody, index) {
       for (const t of ['conv', 'depthwise', 'fc', 'matmul']) select.add(new Option(t, t));
       select.value = l.type;
       select.setAttribute('aria-label', label('type'));
-      select.addEventListener('change', () => { l.type = select.value; refresh(); });
+      select.addEventListener('change', () => {
+        // A new type brings its rules along (docs/model.md §2), so the row stays a valid layer.
+        l.type = select.value;
+        if (l.type === 'depthwise') {
+          l.groups = l.in_channels;
+          if (!l.out_channels || l.out_channels % l.in_channels) l.out_channels = l.in_channels;
+        } else if (l.type === 'fc' || l.type === 'matmul') {
+          l.filter = l.type === 'fc' ? [...l.in] : [1, 1];
+          Object.assign(l, {groups: 1, stride: [1, 1], dilation: [1, 1], pad: [0, 0, 0, 0]});
+        }
+        renderLayers();
+        $('layer-table').tBodies[0].rows[index].querySelector('select').focus();
+      });
       cell.append(select);
       continue;
     }
     const text = kind === 'pair' ? pairText(l[key]) : kind === 'pad' ? padText(l[key])
                                                                      : String(l[key] ?? '');
     const className = kind === 'int' ? 'num' : kind;
-    cell.append(cellInput(label(header), text, className, (input) => {
+    const input = cellInput(label(header), text, className, (input) => {
       const s = input.value;
       if (kind === 'name') {
-        if (invalid(input, s.trim() ? '' : 'a layer needs a name')) l.name = s.trim();
+        if (invalid(input, s.trim() ? '' : 'a layer needs a name')) {
+          const old = `layer ${index + 1} (${l.name}) `;
+          l.name = s.trim();
+          for (const el of row.querySelectorAll('[aria-label]')) {
+            const a = el.getAttribute('aria-label');
+            el.setAttribute('aria-label', a.replace(old, `layer ${index + 1} (${l.name}) `));
+          }
+        }
       } else if (kind === 'int') {
         const v = positiveInt(s.trim());
         if (invalid(input, v === null ? 'a positive integer' : '')) l[key] = v;
       } else if (kind === 'pair') {
         const v = parsePair(s);
-        if (invalid(input, v === null ? 'one positive integer, or HxW' : '')) l[key] = v;
+        if (invalid(input, v === null ? 'one positive integer, or HxW' : '')) {
+          l[key] = v;
+          if (key === 'in' && l.type === 'fc') {  // an FC filter covers its input
+            l.filter = [...v];
+            row.querySelector('input[data-key="filter"]').value = pairText(v);
+          }
+        }
       } else {
         const v = parsePad(s);
         if (invalid(input, v === null ? 'one number, or top bottom left right' : '')) l[key] = v;
       }
       refresh();
       updateLayerSummary();
-    }));
+    });
+    input.dataset.key = key;
+    cell.append(input);
   }
   for (const [t, short] of TENSORS) {
     row.insertCell().append(cellInput(label(`${t} bits`), String(l[t].bits), 'bits', (input) => {
@@ -336,6 +377,12 @@ function setSource(source) {
   $('layers-panel').hidden = source !== 'layers';
 }
 
+function showZooInfo() {
+  const n = zoo.find((z) => z.name === $('network').value);
+  $('zoo-info').textContent = n ? `${n.layers} layers, ${human(n.macs)} MACs, ` +
+                                  `${human(n.weights)} weights` : '';
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hardware.
 
@@ -403,9 +450,12 @@ async function stateFromFragment() {
   }
 }
 
+const FRAGMENT_KEYS = ['network', 'layers', 'arch', 'arch_yaml', ...OPTION_FIELDS];
+
 async function readFragment() {
   const p = new URLSearchParams(location.hash.slice(1));
-  if ([...p.keys()].length === 0) return false;
+  // In-page anchors (#results, #api) are not states.
+  if (![...p.keys()].some((k) => FRAGMENT_KEYS.includes(k))) return false;
   if (p.has('layers')) {
     const net = JSON.parse(await unpack(p.get('layers')));
     useLayers(net, net.network);
@@ -413,14 +463,18 @@ async function readFragment() {
     state.network = p.get('network');
     $('network').value = state.network;
     setSource('zoo');
+    showZooInfo();
   }
   if (p.has('arch_yaml')) useArchYaml(await unpack(p.get('arch_yaml')));
   else if (p.has('arch')) selectArch(p.get('arch'));
+  // The link's options, and the defaults for those it leaves out (not what the form had).
+  const defaults = {dataflow: 'rs', objective: 'energy'};
   for (const k of OPTION_FIELDS) {
-    if (p.has(k)) {
-      state.options[k] = p.get(k);
-      $(k).value = p.get(k);
-    }
+    let v = p.has(k) ? p.get(k) : (defaults[k] ?? '');
+    if (k === 'dataflow' && v === 'os') v = 'os_b';  // erg's alias
+    state.options[k] = v;
+    $(k).value = v;
+    if ($(k).value !== v) throw new Error(`unknown ${k} '${v}'`);
   }
   return true;
 }
@@ -430,17 +484,27 @@ async function readFragment() {
 
 function readOptions() {
   const o = {};
-  for (const k of OPTION_FIELDS) o[k] = $(k).value.trim();
+  for (const k of OPTION_FIELDS) {
+    // A number field holding text that is not a number reads as '': say so, do not drop it.
+    if ($(k).validity && $(k).validity.badInput) {
+      $(k).focus();
+      throw new ApiError(`${$(k).labels[0].firstChild.textContent.trim()}: not a number`);
+    }
+    o[k] = $(k).value.trim();
+  }
   state.options = o;
   const request = {};
   if (state.source === 'zoo') {
     request.network = state.network;
   } else {
     const bad = $('layer-table').querySelector('[aria-invalid="true"]');
-    if (bad) throw new ApiError(`${bad.getAttribute('aria-label')}: ${bad.title}`);
+    if (bad) {
+      bad.focus();
+      throw new ApiError(`${bad.getAttribute('aria-label')}: ${bad.title}`);
+    }
     if (state.layers.length === 0) throw new ApiError('the layer table is empty: add a layer');
     request.name = state.name;
-    request.layers = state.layers;
+    request.layers = structuredClone(state.layers);  // edits during the run change the next one
   }
   request.arch = state.arch || state.archYaml;
   request.dataflow = o.dataflow;
@@ -621,10 +685,11 @@ async function run(scroll = true) {
   const layerCount = request.layers ? request.layers.length
     : (zoo.find((z) => z.name === request.network) || {}).layers;
   setStatus(`Estimating: mapping ${layerCount ?? ''} layers…`);
-  const ticker = setInterval(() => setStatus(
-    `Estimating: mapping ${layerCount ?? ''} layers… ` +
-    `${((performance.now() - started) / 1000).toFixed(0)} s`), 1000);
-  $('run').disabled = true;
+  // The seconds go to a span screen readers skip: the status is announced once.
+  const ticker = setInterval(() => {
+    $('elapsed').textContent = `${((performance.now() - started) / 1000).toFixed(0)} s`;
+  }, 1000);
+  $('results').setAttribute('aria-busy', 'true');
   try {
     const fragment = await stateToFragment();  // the state this estimate is of
     const body = JSON.stringify(request);
@@ -657,7 +722,8 @@ async function run(scroll = true) {
     clearInterval(ticker);
     if (running === controller) {
       running = null;
-      $('run').disabled = false;
+      $('elapsed').textContent = '';
+      $('results').removeAttribute('aria-busy');
     }
   }
 }
@@ -709,11 +775,6 @@ async function init() {
   $('arch').add(new Option('your own (YAML)', ''));
   $('network').value = state.network;
   selectArch(state.arch);
-  const showZooInfo = () => {
-    const n = zoo.find((z) => z.name === $('network').value);
-    $('zoo-info').textContent = n ? `${n.layers} layers, ${human(n.macs)} MACs, ` +
-                                    `${human(n.weights)} weights` : '';
-  };
   showZooInfo();
 
   $('network').addEventListener('change', () => {
@@ -724,14 +785,25 @@ async function init() {
   for (const r of document.querySelectorAll('input[name=source]')) {
     r.addEventListener('change', async () => {
       if (r.value === 'layers' && state.layers.length === 0) {
-        const net = await api(`/api/zoo/${encodeURIComponent(state.network)}`);
-        useLayers(net, net.network);
+        const wanted = state.network;
+        try {
+          const net = await api(`/api/zoo/${encodeURIComponent(wanted)}`);
+          // Only if the user still wants the table of that network.
+          if (document.querySelector('input[name=source][value=layers]').checked &&
+              state.network === wanted && state.layers.length === 0) useLayers(net, net.network);
+        } catch (e) {
+          showError(e.message);
+          setSource(state.source);
+        }
       } else {
         setSource(r.value);
       }
     });
   }
   $('edit-zoo').addEventListener('click', async () => {
+    if (state.layers.length && !window.confirm(
+        `Replace the ${state.layers.length} layers in the table with ${$('network').value}'s?`))
+      return;
     try {
       const net = await api(`/api/zoo/${encodeURIComponent($('network').value)}`);
       useLayers(net, net.network);
@@ -766,7 +838,8 @@ async function init() {
     if ($('arch').value) {
       selectArch($('arch').value);
     } else {
-      useArchYaml($('arch-yaml').value);
+      // Back to your own YAML if you had one; else start from the preset shown.
+      useArchYaml(state.archYaml || $('arch-yaml').value);
       $('arch-details').open = true;
       $('arch-yaml').focus();
     }
@@ -790,6 +863,11 @@ async function init() {
   $('share').addEventListener('click', async () => {
     try {
       readOptions();
+    } catch (e) {
+      showError(e.message);
+      return;
+    }
+    try {
       history.replaceState(null, '', await stateToFragment());
       await navigator.clipboard.writeText(location.href);
       setStatus('Link copied: it opens this page with the same network, hardware and options.');
@@ -798,11 +876,19 @@ async function init() {
     }
   });
   window.addEventListener('hashchange', async () => {
-    if (await stateFromFragment()) run();
+    try {
+      if (await stateFromFragment()) run();
+    } catch (e) {
+      showError(e.message);
+    }
   });
   // A link runs its estimate; a plain visit shows the default one (AlexNet on Eyeriss) at once.
-  if (await stateFromFragment()) run();
-  else run(false);
+  try {
+    if (await stateFromFragment()) run();
+    else run(false);
+  } catch (e) {
+    showError(e.message);
+  }
 }
 
 document.addEventListener('DOMContentLoaded', () => {

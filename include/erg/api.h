@@ -20,11 +20,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
 #include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -79,9 +81,35 @@ class ResponseCache {
   std::atomic<std::uint64_t> hits_{0};
 };
 
+// The last estimates by canonical request (whatever the format asked), so that the JSON, the chart
+// and the CSV of one request come from one estimate: the page asks for all three, and a
+// time-limited estimate is not repeatable. Complete estimates stay until pushed out (LRU);
+// time-limited ones for `limited_seconds`, after which a request searches again.
+class EstimateCache {
+ public:
+  explicit EstimateCache(std::size_t max_entries = 32, double limited_seconds = 120)
+      : max_entries_(max_entries), limited_seconds_(limited_seconds) {}
+  std::shared_ptr<const NetworkEstimate> get(const std::string& key);
+  void put(const std::string& key, std::shared_ptr<const NetworkEstimate> estimate);
+  std::uint64_t hits() const { return hits_; }
+
+ private:
+  struct Entry {
+    std::string key;
+    std::shared_ptr<const NetworkEstimate> estimate;
+    std::chrono::steady_clock::time_point made;
+  };
+  std::mutex mu_;
+  std::size_t max_entries_;
+  double limited_seconds_;
+  std::list<Entry> lru_;  // most recent first
+  std::atomic<std::uint64_t> hits_{0};
+};
+
 struct ApiContext {
   MappingCache cache;
   ResponseCache responses;
+  EstimateCache estimates;
   double search_seconds = 30;                        // per request; then the best mapping so far
   std::uint64_t max_body = std::uint64_t{64} << 20;  // bytes
 };

@@ -133,6 +133,34 @@ void ResponseCache::put(const std::string& key, const std::string& value) {
   }
 }
 
+std::shared_ptr<const NetworkEstimate> EstimateCache::get(const std::string& key) {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = lru_.begin(); it != lru_.end(); ++it) {
+    if (it->key != key) continue;
+    if (it->estimate->interrupted &&
+        now - it->made > std::chrono::duration<double>(limited_seconds_)) {
+      lru_.erase(it);  // a time-limited estimate is searched again after a while
+      return nullptr;
+    }
+    lru_.splice(lru_.begin(), lru_, it);
+    ++hits_;
+    return lru_.front().estimate;
+  }
+  return nullptr;
+}
+
+void EstimateCache::put(const std::string& key, std::shared_ptr<const NetworkEstimate> estimate) {
+  std::lock_guard lock(mu_);
+  for (auto it = lru_.begin(); it != lru_.end(); ++it)
+    if (it->key == key) {
+      lru_.erase(it);
+      break;
+    }
+  lru_.push_front({key, std::move(estimate), std::chrono::steady_clock::now()});
+  while (lru_.size() > max_entries_) lru_.pop_back();
+}
+
 std::size_t MappingCache::size() const {
   std::lock_guard lock(mu_);
   return done_.size();
@@ -307,29 +335,36 @@ ApiResponse estimate_response(const std::string& body, ApiContext& ctx, Answer a
   eo.dataflow = *df;
   eo.objective = *obj;
 
-  // The search runs under the request's time limit, through the shared cache.
-  std::atomic<bool> cancel{false};
-  std::mutex mu;
-  std::condition_variable cv;
-  bool finished = false;
-  std::thread watchdog([&] {
-    std::unique_lock lock(mu);
-    if (!cv.wait_for(lock, std::chrono::duration<double>(ctx.search_seconds),
-                     [&] { return finished; }))
-      cancel = true;
-  });
-  eo.cancel = &cancel;
-  eo.mapper = [&](const Layer& l, const Arch& a, const MapperOptions& mo) {
-    return ctx.cache.map(l, arch_key, a, mo);
-  };
-  auto est = estimate_network(net, arch, eo);
-  {
-    std::lock_guard lock(mu);
-    finished = true;
+  // One estimate per request, whatever the format (EstimateCache); else the search runs under
+  // the request's time limit, through the shared cache of mapped layers.
+  const std::string estimate_key = req.dump();
+  std::shared_ptr<const NetworkEstimate> est = ctx.estimates.get(estimate_key);
+  if (!est) {
+    std::atomic<bool> cancel{false};
+    std::mutex mu;
+    std::condition_variable cv;
+    bool finished = false;
+    std::thread watchdog([&] {
+      std::unique_lock lock(mu);
+      if (!cv.wait_for(lock, std::chrono::duration<double>(ctx.search_seconds),
+                       [&] { return finished; }))
+        cancel = true;
+    });
+    eo.cancel = &cancel;
+    eo.mapper = [&](const Layer& l, const Arch& a, const MapperOptions& mo) {
+      return ctx.cache.map(l, arch_key, a, mo);
+    };
+    auto r = estimate_network(net, arch, eo);
+    {
+      std::lock_guard lock(mu);
+      finished = true;
+    }
+    cv.notify_all();
+    watchdog.join();
+    if (!r) return api_error(422, r.error().to_string());
+    est = std::make_shared<const NetworkEstimate>(std::move(r).value());
+    ctx.estimates.put(estimate_key, est);
   }
-  cv.notify_all();
-  watchdog.join();
-  if (!est) return api_error(422, est.error().to_string());
   std::string out = answer == Answer::Svg   ? estimate_svg(*est)
                     : answer == Answer::Csv ? estimate_csv(*est)
                                             : estimate_json(*est);

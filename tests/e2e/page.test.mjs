@@ -265,6 +265,28 @@ test('keyboard only: options and Enter run the estimate; a custom architecture i
   await page.keyboard.type('4');
   await estimate(page, () => page.keyboard.press('Enter'));
   assert.match(await page.textContent('#summary'), /lenet5 on eyeriss.*batch 4/);
+  // An in-page link (#api) is not a state: it runs nothing.
+  const shown = await page.evaluate(() => document.getElementById('results').dataset.estimates);
+  await page.click('header a[href="#api"]');
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => document.getElementById('results').dataset.estimates),
+               shown);
+  // A link opened in this tab brings its own options: the batch typed above is not kept.
+  await estimate(page, () => page.evaluate(() => { location.hash = 'network=alexnet&arch=eyeriss'; }));
+  assert.match(await page.textContent('#summary'), /^alexnet on eyeriss.*batch 1;/);
+  assert.equal(await page.inputValue('#batch'), '');
+  // Changing a row's type brings that type's rules: depthwise groups = channels, FC filter = input.
+  await page.selectOption('#network', 'lenet5');
+  await page.click('#edit-zoo');
+  const row2 = '#layer-table tbody tr:nth-child(2)';
+  await page.waitForSelector(row2);
+  await page.selectOption(`${row2} select`, 'depthwise');
+  assert.equal(await page.inputValue(`${row2} input[aria-label$=" G"]`),
+               await page.inputValue(`${row2} input[aria-label$=" C"]`));
+  await page.selectOption(`${row2} select`, 'fc');
+  assert.equal(await page.inputValue(`${row2} input[aria-label$=" filter R×S"]`),
+               await page.inputValue(`${row2} input[aria-label$=" in H×W"]`));
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'SELECT');
   // Every control can be reached with Tab and shows where the focus is.
   const focusable = await page.$$eval('#form input, #form select, #form button, #form textarea',
     (els) => els.filter((e) => e.offsetParent !== null && e.tabIndex < 0).length);

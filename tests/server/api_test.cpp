@@ -124,9 +124,9 @@ TEST(Api, ConcurrentIdenticalRequestsSearchEachLayerOnce) {
   for (int s : status) EXPECT_EQ(s, 200);
   // AlexNet has 8 distinct layers: 8 searches in all; every other request either found each
   // layer in the mapping cache or (if it came after the first had finished) its whole answer in
-  // the response cache.
+  // the response cache or the estimate cache.
   EXPECT_EQ(ctx.cache.searches(), 8u);
-  EXPECT_EQ(ctx.cache.hits() + 8 * ctx.responses.hits(), 3u * 8u);
+  EXPECT_EQ(ctx.cache.hits() + 8 * (ctx.responses.hits() + ctx.estimates.hits()), 3u * 8u);
   const auto before = ctx.responses.hits();
   const ApiResponse again = api_estimate(body, ctx);
   EXPECT_EQ(again.status, 200);
@@ -238,6 +238,47 @@ TEST(Api, CsvAndSvgAreTheCliOutputsForTheSameRequest) {
   const ApiResponse bad = api_estimate_csv(R"({"network": "nope"})", ctx);
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(bad.content_type, "application/json");
+}
+
+TEST(Api, JsonChartAndCsvOfOneRequestComeFromOneEstimateEvenWhenTimeLimited) {
+  ApiContext ctx;
+  ctx.search_seconds = 0;  // every search is stopped at once: the mappings are best-so-far
+  const std::string body = R"({"network": "vgg16", "arch": "eyeriss"})";
+  const ApiResponse j = api_estimate(body, ctx);
+  ASSERT_EQ(j.status, 200) << j.body;
+  const json est = json::parse(j.body);
+  const ApiResponse csv = api_estimate_csv(body, ctx);
+  const ApiResponse svg = api_estimate_svg(body, ctx);
+  ASSERT_EQ(csv.status, 200);
+  ASSERT_EQ(svg.status, 200);
+  EXPECT_EQ(ctx.estimates.hits(), 2u);
+  // The CSV's total row is the JSON's total, to the last digit.
+  std::vector<std::string> rows;
+  for (std::size_t a = 0, b; (b = csv.body.find('\n', a)) != std::string::npos; a = b + 1)
+    rows.push_back(csv.body.substr(a, b - a));
+  const std::string& total = rows.back();
+  std::vector<std::string> cells;
+  for (std::size_t a = 0, b = 0; b != std::string::npos; a = b + 1) {
+    b = total.find(',', a);
+    cells.push_back(total.substr(a, b == std::string::npos ? b : b - a));
+  }
+  ASSERT_GT(cells.size(), 5u);
+  EXPECT_EQ(std::stod(cells[5]), est["total"]["energy"]["total"].get<double>()) << total;
+}
+
+TEST(Api, EstimateCacheForgetsTimeLimitedEstimatesAfterAWhile) {
+  EstimateCache cache(2, /*limited_seconds=*/0);
+  auto complete = std::make_shared<NetworkEstimate>();
+  auto limited = std::make_shared<NetworkEstimate>();
+  limited->interrupted = true;
+  cache.put("a", complete);
+  cache.put("b", limited);
+  EXPECT_EQ(cache.get("a"), complete);
+  EXPECT_EQ(cache.get("b"), nullptr);  // expired at once
+  cache.put("c", complete);
+  cache.put("d", complete);  // two entries at most: "a" is pushed out
+  EXPECT_EQ(cache.get("a"), nullptr);
+  EXPECT_EQ(cache.get("d"), complete);
 }
 
 }  // namespace
