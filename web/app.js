@@ -602,7 +602,7 @@ function renderResults(est, svg, csv, request, scroll) {
     }
     dt.append(title);
     const dd = document.createElement('dd');
-    dd.textContent = value + ' ';
+    dd.textContent = value;
     const small = document.createElement('small');
     small.textContent = note;
     dd.append(small);
