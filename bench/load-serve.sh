@@ -24,18 +24,24 @@ body='{"network": "alexnet", "arch": "eyeriss"}'
 cold=$(curl -s -o /dev/null -w '%{time_total}' -X POST -d "$body" "http://127.0.0.1:$port/api/estimate")
 echo "load: cold AlexNet request (every layer searched): ${cold} s"
 lua=$(mktemp --suffix=.lua)
-cat >"$lua" <<LUA
-wrk.method = "POST"
-wrk.body = '$body'
-wrk.headers["Content-Type"] = "application/json"
+# wrk's summary as one line (both phases).
+report=$(
+  cat <<'LUA'
 done = function(summary, latency, requests)
   io.write(string.format("load: %d requests, %.1f requests/s, p50 %.1f ms, p99 %.1f ms, " ..
-    "errors: %d connect, %d read, %d write, %d status, %d timeout\\n",
+    "errors: %d connect, %d read, %d write, %d status, %d timeout\n",
     summary.requests, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
     summary.errors.timeout))
 end
+LUA
+)
+cat >"$lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+$report
 LUA
 echo "load: phase 1, the same request (response cache)"
 wrk -t2 -c8 -d"${seconds}s" --latency -s "$lua" "http://127.0.0.1:$port/api/estimate" |
@@ -52,14 +58,7 @@ request = function()
   local body = string.gsub(template, '"NAME"', '"alexnet-' .. n .. '"')
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
-done = function(summary, latency, requests)
-  io.write(string.format("load: %d requests, %.1f requests/s, p50 %.1f ms, p99 %.1f ms, " ..
-    "errors: %d connect, %d read, %d write, %d status, %d timeout\\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status,
-    summary.errors.timeout))
-end
+$report
 LUA
 echo "load: phase 2, every request new (mapped-layer cache; estimate and JSON made each time)"
 wrk -t2 -c8 -d"${seconds}s" --latency -s "$lua" "http://127.0.0.1:$port/api/estimate" |

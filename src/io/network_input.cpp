@@ -66,8 +66,9 @@ Error unknown_format(const std::string& name) {
   return e;
 }
 
-Result<Network> parse_by_content(const std::string& text, const std::string& name) {
-  switch (sniff(text)) {
+// Text in a known format (or the error listing the formats).
+Result<Network> parse_as(Format f, const std::string& text, const std::string& name) {
+  switch (f) {
     case Format::Yaml:
       return parse_network_yaml(text, name);
     case Format::ScaleSim:
@@ -99,7 +100,7 @@ Result<Network> load_network_input(const std::string& path) {
   }
   auto text = read_text_file(path);
   if (!text) return text.error();
-  return parse_by_content(*text, path);
+  return parse_as(sniff(*text), *text, path);
 }
 
 Result<Network> parse_network_input(const std::string& text, const std::string& name,
@@ -108,17 +109,7 @@ Result<Network> parse_network_input(const std::string& text, const std::string& 
   if (f == Format::Unknown) f = sniff(text);
   static constexpr const char* kNames[] = {"erg", "scalesim", "tool", ""};
   if (format) *format = kNames[static_cast<int>(f)];
-  switch (f) {
-    case Format::Yaml:
-      return parse_network_yaml(text, name);
-    case Format::ScaleSim:
-      return parse_scalesim_csv(text, name);
-    case Format::Tool:
-      return parse_tool_config(text, name);
-    case Format::Unknown:
-      break;
-  }
-  return unknown_format(name);
+  return parse_as(f, text, name);
 }
 
 }  // namespace erg
