@@ -552,7 +552,9 @@ function tableFrom(table, head, rows, total) {
     cells.forEach((c, i) => {
       const cell = i === 0 ? document.createElement('th') : tr.insertCell();
       if (i === 0) { cell.scope = 'row'; tr.append(cell); }
-      if (typeof c === 'object' && c !== null) {
+      if (c instanceof Node) {
+        cell.append(c);
+      } else if (typeof c === 'object' && c !== null) {
         cell.textContent = c.text;
         if (c.className) cell.className = c.className;
         if (c.share !== undefined) cell.style.setProperty('--share', `${c.share}%`);
@@ -569,6 +571,21 @@ function tableFrom(table, head, rows, total) {
 function levelNames(est) {
   // The CSV's header lists the levels in the chart's order; the JSON object keeps them too.
   return Object.keys(est.total.energy_by_level);
+}
+
+// A layer's mapping: the one-line summary, and on demand its loop nest level by level.
+function mappingDetails(l) {
+  const details = document.createElement('details');
+  details.className = 'loops';
+  const summary = document.createElement('summary');
+  summary.textContent = l.mapping;
+  const pre = document.createElement('pre');
+  const loops = (list) => (list.length ? list.map(([d, n]) => `${d}${n}`).join(' ') : '–');
+  pre.textContent = (l.mapping_loops || []).map((lv) =>
+    `${lv.level.padEnd(6)} temporal ${loops(lv.temporal)}; spatial x ${loops(lv.spatial_x)}, ` +
+    `y ${loops(lv.spatial_y)}; keeps ${lv.keep.join(', ') || 'nothing'}`).join('\n');
+  details.append(summary, pre);
+  return details;
 }
 
 function renderResults(est, svg, csv, request, scroll) {
@@ -636,7 +653,7 @@ function renderResults(est, svg, csv, request, scroll) {
     'layer', 'dataflow', 'mapping (outermost level first)', 'active PEs', 'cycles',
     'utilisation', 'search']],
     est.layers.map((l) => [
-      l.name, l.mapper.dataflow, {text: l.mapping, className: 'text'}, String(l.active_pes),
+      l.name, l.mapper.dataflow, mappingDetails(l), String(l.active_pes),
       human(l.cycles), `${(100 * l.utilization).toFixed(1)} %`,
       {text: l.mapper.optimal ? 'optimal' : (l.mapper.heuristic ? 'heuristic' : 'best so far'),
        title: `mapspace ${l.mapper.mapspace}, evaluated ${l.mapper.evaluated}, pruned by bound ` +

@@ -90,7 +90,8 @@ Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>()) {
         message = fmt::format("no such route: {} {}", req.method, req.path);
         break;
       case 413:
-        message = "the request is larger than the server's limit";
+        message =
+            "the request is larger than the server's limit (erg serve --max-body-mb, default 64)";
         break;
       default:
         message = fmt::format("HTTP {}", res.status);

@@ -132,9 +132,14 @@ test('pick AlexNet, run: the chart, the totals and the tables match the API', as
   assert.match(rows.at(-1), /^TOTAL/);
   assert.equal(await page.$$eval('#by-level tbody tr', (t) => t.length),
                expected.layers.length + 1);
-  const mappings = await page.$$eval('#mappings tbody tr td:nth-child(3)',
+  const mappings = await page.$$eval('#mappings tbody tr td:nth-child(3) summary',
                                      (tds) => tds.map((t) => t.textContent));
   assert.deepEqual(mappings, expected.layers.map((l) => l.mapping));
+  // Opening a mapping shows its loop nest, one line per level.
+  await page.click('#mappings tbody tr:first-child summary');
+  const nest = await page.textContent('#mappings tbody tr:first-child pre');
+  assert.equal(nest.split('\n').length, expected.layers[0].mapping_loops.length);
+  assert.match(nest, /^DRAM/);
   // The chart is erg's SVG: one title per layer in it.
   const svgText = await page.textContent('#chart-svg svg');
   for (const l of expected.layers) assert.ok(svgText.includes(l.name), `chart names ${l.name}`);
