@@ -255,7 +255,8 @@ ApiResponse estimate_response(const std::string& body, ApiContext& ctx, Answer a
   static constexpr const char* kKeys[] = {"json:", "svg:", "csv:"};
   static constexpr const char* kTypes[] = {"application/json", "image/svg+xml",
                                            "text/csv; charset=utf-8"};
-  const std::string key = kKeys[static_cast<int>(answer)] + req.dump();
+  const std::string canonical = req.dump();  // the same fields and values, the same text
+  const std::string key = kKeys[static_cast<int>(answer)] + canonical;
   const char* type = kTypes[static_cast<int>(answer)];
   if (auto hit = ctx.responses.get(key)) return {200, std::move(*hit), type};
 
@@ -337,8 +338,7 @@ ApiResponse estimate_response(const std::string& body, ApiContext& ctx, Answer a
 
   // One estimate per request, whatever the format (EstimateCache); else the search runs under
   // the request's time limit, through the shared cache of mapped layers.
-  const std::string estimate_key = req.dump();
-  std::shared_ptr<const NetworkEstimate> est = ctx.estimates.get(estimate_key);
+  std::shared_ptr<const NetworkEstimate> est = ctx.estimates.get(canonical);
   if (!est) {
     std::atomic<bool> cancel{false};
     std::mutex mu;
@@ -363,7 +363,7 @@ ApiResponse estimate_response(const std::string& body, ApiContext& ctx, Answer a
     watchdog.join();
     if (!r) return api_error(422, r.error().to_string());
     est = std::make_shared<const NetworkEstimate>(std::move(r).value());
-    ctx.estimates.put(estimate_key, est);
+    ctx.estimates.put(canonical, est);
   }
   std::string out = answer == Answer::Svg   ? estimate_svg(*est)
                     : answer == Answer::Csv ? estimate_csv(*est)
